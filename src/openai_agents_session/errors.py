@@ -1,0 +1,81 @@
+"""Every exception the library raises, in one hierarchy.
+
+```
+SessionError                     base of everything we raise
+├── ConfigurationError           bad URL, option or argument (also a ValueError)
+├── MissingDependencyError       an optional extra is not installed (also an ImportError)
+├── SessionClosedError           the session was used after close()
+├── ItemEncodeError              an item cannot be stored as JSON (also a TypeError)
+├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
+└── BackendError                 the store failed; __cause__ holds the driver error
+    ├── BackendUnavailableError  connection refused, timeout, failover
+    └── WrongKeyTypeError        the session's key holds another type of value
+```
+
+A driver error is raised as a subclass of both our class and the driver's own class, so
+``except redis.exceptions.ConnectionError`` and ``except BackendUnavailableError`` both catch a
+refused connection: retry policies written for the driver keep working unchanged.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendError",
+    "BackendUnavailableError",
+    "ConfigurationError",
+    "ItemDecodeError",
+    "ItemEncodeError",
+    "MissingDependencyError",
+    "SessionClosedError",
+    "SessionError",
+    "WrongKeyTypeError",
+]
+
+
+class SessionError(Exception):
+    """Base class of every error raised by openai-agents-session."""
+
+
+class ConfigurationError(SessionError, ValueError):
+    """Raised when a URL, an option or an argument is not valid."""
+
+
+class MissingDependencyError(SessionError, ImportError):
+    """Raised when a backend's optional dependency is not installed."""
+
+
+class SessionClosedError(SessionError):
+    """Raised when a session is used after ``close()`` released its client."""
+
+
+class ItemEncodeError(SessionError, TypeError):
+    """Raised when an item cannot be stored as JSON; nothing of its batch is stored."""
+
+
+class ItemDecodeError(SessionError, ValueError):
+    """Raised when a stored payload is not a JSON object."""
+
+
+class BackendError(SessionError):
+    """Raised when the store fails; ``__cause__`` holds the driver's error."""
+
+
+class BackendUnavailableError(BackendError):
+    """Raised when the store cannot be reached: refused connection, timeout, failover."""
+
+
+class WrongKeyTypeError(BackendError):
+    """Raised when the session's key holds a value of another type; the key is left untouched.
+
+    Attributes:
+        key: The key that holds the foreign value.
+        key_type: The type the store reports for it, such as ``"hash"``.
+    """
+
+    def __init__(self, key: str, key_type: str, expected: str) -> None:
+        super().__init__(
+            f"key {key!r} holds a {key_type}, expected a {expected} or no key; "
+            "it was left untouched"
+        )
+        self.key = key
+        self.key_type = key_type

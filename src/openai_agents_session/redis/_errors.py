@@ -1,0 +1,65 @@
+"""Map redis-py's errors onto the library's hierarchy at one boundary.
+
+A mapped error is an instance of both our class and the driver's own class (a subclass made
+once per driver class), so code that catches ``redis.exceptions.ConnectionError`` keeps
+working and code that catches :class:`~openai_agents_session.errors.SessionError` sees
+everything. ``asyncio.CancelledError`` is never a driver error and passes through untouched.
+"""
+
+from __future__ import annotations
+
+from redis.exceptions import (
+    BusyLoadingError,
+    ClusterDownError,
+    ConnectionError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    TimeoutError,
+    TryAgainError,
+)
+
+from ..errors import BackendError, BackendUnavailableError
+
+__all__ = ["DRIVER_ERRORS", "map_driver_error"]
+
+DRIVER_ERRORS = (RedisError, RedisClusterException)
+
+# The store is there but cannot serve right now: down, loading, failing over, or replaced by a
+# replica that is not yet promoted.
+_UNAVAILABLE = (
+    ConnectionError,
+    TimeoutError,
+    BusyLoadingError,
+    ClusterDownError,
+    TryAgainError,
+    ReadOnlyError,
+)
+
+
+_mapped_classes: dict[type[Exception], type[BackendError]] = {}
+
+
+def _mapped_class(driver_class: type[Exception]) -> type[BackendError]:
+    mapped = _mapped_classes.get(driver_class)
+    if mapped is None:
+        base = BackendUnavailableError if issubclass(driver_class, _UNAVAILABLE) else BackendError
+        mapped = type(
+            driver_class.__name__,
+            (base, driver_class),
+            {"__module__": __name__, "__doc__": f"{driver_class.__name__} raised by the store."},
+        )
+        _mapped_classes[driver_class] = mapped
+    return mapped
+
+
+def map_driver_error(exc: Exception) -> BackendError:
+    """Return ``exc`` as an instance of our class and of its own class, with its attributes.
+
+    The caller raises the result ``from exc``, so ``__cause__`` holds the original.
+    """
+    mapped_class = _mapped_class(type(exc))
+    # Skip the driver's __init__: some parse their arguments (AskError) and must not run twice.
+    mapped = mapped_class.__new__(mapped_class, *exc.args)
+    mapped.__dict__.update(exc.__dict__)
+    return mapped

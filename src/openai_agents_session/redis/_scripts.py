@@ -1,0 +1,49 @@
+"""Load the Lua scripts shipped in ``lua/`` and register them once per client.
+
+redis-py's registered scripts send EVALSHA and reload the script on NOSCRIPT (after a restart
+or a failover to a server that has not seen it), so callers never handle either.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.commands.core import AsyncScript
+
+    from ._session import RedisClient
+
+__all__ = ["Scripts", "load_script", "scripts_for"]
+
+
+@cache
+def load_script(name: str) -> str:
+    """Return the source of ``lua/<name>.lua``."""
+    return resources.files(__package__).joinpath(f"lua/{name}.lua").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """The scripts registered on one client."""
+
+    add_items: AsyncScript
+    clear_session: AsyncScript
+
+
+_registered: weakref.WeakKeyDictionary[RedisClient, Scripts] = weakref.WeakKeyDictionary()
+
+
+def scripts_for(client: RedisClient) -> Scripts:
+    """Return the scripts registered on ``client``, registering them on first use."""
+    scripts = _registered.get(client)
+    if scripts is None:
+        scripts = Scripts(
+            add_items=client.register_script(load_script("add_items")),
+            clear_session=client.register_script(load_script("clear_session")),
+        )
+        _registered[client] = scripts
+    return scripts
