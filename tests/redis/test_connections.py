@@ -1,0 +1,204 @@
+"""Owned clients, TLS verification, secrets, and outages that must raise promptly."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as redis_asyncio
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from servers import ClusterServers, RedisServer, TlsFiles, make_untrusted_ca, start_redis
+
+from openai_agents_session import (
+    BackendUnavailableError,
+    ConfigurationError,
+    RedisSession,
+    SessionClosedError,
+)
+
+ITEM = {"role": "user", "content": "hi"}
+TIMEOUT_S = 0.5
+
+
+def operations(session: RedisSession) -> dict[str, Callable[[], Awaitable[Any]]]:
+    return {
+        "get_items": session.get_items,
+        "add_items": lambda: session.add_items([ITEM]),
+        "pop_item": session.pop_item,
+        "clear_session": session.clear_session,
+        "ping": session.ping,
+    }
+
+
+async def test_from_url_owns_and_closes_its_client(
+    standalone_server: RedisServer, key_prefix: str
+) -> None:
+    """from_url builds a working client; close() releases it; later use is SessionClosedError."""
+    session = RedisSession.from_url("owned", standalone_server.url, key_prefix=key_prefix, ttl=60)
+    async with session:
+        await session.add_items([ITEM])
+        assert await session.get_items() == [ITEM]
+        await session.clear_session()
+    with pytest.raises(SessionClosedError):
+        await session.get_items()
+    await session.close()  # closing twice is fine
+
+
+async def test_from_url_cluster(cluster_servers: ClusterServers, key_prefix: str) -> None:
+    """from_url(..., cluster=True) talks to a Redis Cluster through one node's URL."""
+    async with RedisSession.from_url(
+        "owned", cluster_servers.url, cluster=True, key_prefix=key_prefix
+    ) as session:
+        await session.add_items([ITEM])
+        assert await session.pop_item() == ITEM
+
+
+@pytest.mark.parametrize("url", ["http://localhost", "redis+foo://x", "localhost:6379", ""])
+def test_from_url_rejects_unknown_schemes(url: str) -> None:
+    """Only redis, rediss and unix URLs are accepted, with a message naming them."""
+    with pytest.raises(ConfigurationError, match="expected redis, rediss or unix"):
+        RedisSession.from_url("s", url)
+
+
+async def test_tls_verifies_the_server_certificate_by_default(
+    tls_server: RedisServer, tls_files: TlsFiles, key_prefix: str
+) -> None:
+    """rediss:// with the right CA works; with another CA the connection fails closed."""
+    async with RedisSession.from_url(
+        "tls", tls_server.url, key_prefix=key_prefix, ssl_ca_certs=str(tls_files.ca_cert)
+    ) as session:
+        await session.add_items([ITEM])
+        assert await session.pop_item() == ITEM
+
+    untrusted = make_untrusted_ca(tls_files.ca_cert.parent)
+    async with RedisSession.from_url(
+        "tls",
+        tls_server.url,
+        key_prefix=key_prefix,
+        ssl_ca_certs=str(untrusted),
+        retry=Retry(NoBackoff(), 0),
+        socket_connect_timeout=2,
+    ) as session:
+        with pytest.raises(redis.exceptions.ConnectionError, match="certificate verify failed"):
+            await session.add_items([ITEM])
+
+
+async def test_password_never_appears_in_repr_or_errors(
+    password_server: RedisServer, key_prefix: str
+) -> None:
+    """repr() of a session and the error of a wrong password do not show the password."""
+    good = f"redis://:s3cret-pw@127.0.0.1:{password_server.port}"
+    async with RedisSession.from_url("s", good, key_prefix=key_prefix) as session:
+        assert "s3cret" not in repr(session)
+        assert await session.ping()
+    bad = f"redis://:wrong-pw-123@127.0.0.1:{password_server.port}"
+    async with RedisSession.from_url("s", bad, retry=Retry(NoBackoff(), 0)) as session:
+        with pytest.raises(redis.exceptions.AuthenticationError) as caught:
+            await session.ping()
+    assert "wrong-pw-123" not in str(caught.value)
+    assert "wrong-pw-123" not in repr(caught.value)
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def quick_client(port: int) -> redis_asyncio.Redis:
+    return redis_asyncio.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=TIMEOUT_S,
+        socket_connect_timeout=TIMEOUT_S,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+@pytest.fixture
+async def refused_session(refused_port: int) -> AsyncIterator[RedisSession]:
+    client = quick_client(refused_port)
+    yield RedisSession("down", client)
+    await client.aclose()
+
+
+@pytest.fixture
+async def black_hole_session(black_hole: int) -> AsyncIterator[RedisSession]:
+    client = quick_client(black_hole)
+    yield RedisSession("silent", client)
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "operation", ["get_items", "add_items", "pop_item", "clear_session", "ping"]
+)
+async def test_refused_connection_raises_connection_error_promptly(
+    refused_session: RedisSession, operation: str
+) -> None:
+    """A server that is down: redis-py's ConnectionError (also ours) within the timeouts."""
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.ConnectionError) as caught:
+        await operations(refused_session)[operation]()
+    assert isinstance(caught.value, BackendUnavailableError)
+    assert isinstance(caught.value.__cause__, redis.exceptions.ConnectionError)
+    assert time.monotonic() - started < 2 * TIMEOUT_S + 1
+
+
+@pytest.mark.parametrize("operation", ["get_items", "add_items", "pop_item", "clear_session"])
+async def test_silent_server_raises_timeout_error_promptly(
+    black_hole_session: RedisSession, operation: str
+) -> None:
+    """A server that accepts but never answers: redis-py's TimeoutError, never a hang."""
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.TimeoutError) as caught:
+        await asyncio.wait_for(operations(black_hole_session)[operation](), timeout=10)
+    assert isinstance(caught.value, BackendUnavailableError)
+    assert time.monotonic() - started < 2 * (2 * TIMEOUT_S) + 1
+
+
+async def test_server_killed_mid_session_raises_then_recovers(
+    tmp_path: Path, key_prefix: str
+) -> None:
+    """Killing the server makes the next call raise promptly; after a restart it works again."""
+    server = start_redis(tmp_path / "victim", appendonly=True)
+    client = redis_asyncio.from_url(
+        server.url,
+        socket_timeout=TIMEOUT_S,
+        socket_connect_timeout=TIMEOUT_S,
+        retry=Retry(NoBackoff(), 1),
+    )
+    session = RedisSession("victim", client, key_prefix=key_prefix)
+    try:
+        await session.add_items([ITEM])
+        server.kill()
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailableError):
+            await session.get_items()
+        assert time.monotonic() - started < 3
+        server.restart()
+        assert await session.get_items() == [ITEM]
+    finally:
+        await client.aclose()
+        server.stop()

@@ -1,0 +1,67 @@
+"""Usage of the public API that must type-check under ``mypy --strict`` (never executed)."""
+
+from __future__ import annotations
+
+import redis.asyncio as redis
+from agents import Agent, Runner, TResponseInputItem
+from agents.memory import Session, SessionSettings
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.sentinel import Sentinel
+
+from openai_agents_session import (
+    BackendUnavailableError,
+    ItemEncodeError,
+    RedisSession,
+    SessionError,
+    WrongKeyTypeError,
+)
+
+
+async def spec_basic_usage() -> None:
+    client = redis.from_url("redis://localhost:6379")
+    session = RedisSession(session_id="user-123", redis_client=client, ttl=3600)
+    items: list[TResponseInputItem] = await session.get_items()
+    recent: list[TResponseInputItem] = await session.get_items(limit=10)
+    await session.add_items([{"role": "user", "content": "Hello"}])
+    last: TResponseInputItem | None = await session.pop_item()
+    await session.clear_session()
+    print(items, recent, last, session.session_id, session.key, session.ttl)
+    await client.aclose()
+
+
+async def implements_the_sdk_protocol(client: redis.Redis) -> Session:
+    session: Session = RedisSession(
+        "user-123",
+        client,
+        key_prefix="myapp:sessions",
+        session_settings=SessionSettings(limit=20),
+    )
+    result = await Runner.run(Agent(name="a"), "hi", session=session)
+    print(result.final_output)
+    return session
+
+
+async def cluster_and_sentinel() -> None:
+    cluster = RedisCluster.from_url("redis://localhost:7000")
+    RedisSession("user-123", cluster)
+    # redis-py's Sentinel has no annotations.
+    sentinel = Sentinel([("sentinel1", 26379)], socket_timeout=0.5)  # type: ignore[no-untyped-call]
+    RedisSession("user-123", sentinel.master_for("mymaster"))
+
+
+async def owned_client() -> bool:
+    async with RedisSession.from_url("user-123", "rediss://:pw@host:6380/0", ttl=60) as session:
+        return await session.ping()
+
+
+async def errors(session: RedisSession) -> None:
+    try:
+        await session.add_items([])
+    except ItemEncodeError as exc:
+        print(exc)
+    except WrongKeyTypeError as exc:
+        print(exc.key, exc.key_type)
+    except BackendUnavailableError:
+        pass
+    except SessionError:
+        pass
