@@ -31,15 +31,15 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
 # The published 0.1.0, for the tests that prove both versions read each other's data. It has
 # our import name, so it lives in a folder of its own and the tests load it from its file.
 COMPAT_0_1_0 := $(VENV)/compat/0.1.0/openai_agents_session/redis.py
 $(COMPAT_0_1_0): | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/compat/0.1.0 \
 	  "openai-agents-session==0.1.0"
+
+pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite starts its own redis-server processes. Install Debian's package when it is
 # missing and we may (root); otherwise the tests fall back to the embedded engine.
