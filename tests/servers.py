@@ -473,8 +473,9 @@ def start_redis(
 
 
 def server_version(server: RedisServer) -> str:
-    """The ``redis_version`` the server reports."""
-    return str(server.info("server")["redis_version"])
+    """The version the server reports: ``valkey_version`` on Valkey, else ``redis_version``."""
+    info = server.info("server")
+    return str(info.get("valkey_version") or info["redis_version"])
 
 
 def _stop_all(servers: Sequence[RedisServer]) -> None:

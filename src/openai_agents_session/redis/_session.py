@@ -39,6 +39,8 @@ RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
 URL_SCHEMES = ("redis", "rediss", "unix")
 
 logger = logging.getLogger("openai_agents_session.redis")
+# How much of an undecodable payload a warning quotes.
+_LOGGED_PAYLOAD_BYTES = 200
 
 
 def _validate_ttl(ttl: object) -> int | None:
@@ -250,7 +252,12 @@ class RedisSession:
             try:
                 return decode_item(raw)
             except ItemDecodeError as exc:
-                logger.warning("discarded undecodable item popped from %r: %s", self._key, exc)
+                logger.warning(
+                    "discarded undecodable item popped from %r: %s; payload: %r",
+                    self._key,
+                    exc,
+                    raw[:_LOGGED_PAYLOAD_BYTES],
+                )
 
     async def clear_session(self) -> None:
         """Delete the session's list.
