@@ -336,3 +336,33 @@ async def test_concurrent_first_writers_do_not_race(new_session: NewSession) -> 
     assert len(items) == 40
     for i in range(20):
         assert items.index(user(f"{i}-a")) + 1 == items.index(user(f"{i}-b"))
+
+
+async def test_spec_monitoring_snippets_work(
+    new_session: NewSession, redis_client: RedisClient
+) -> None:
+    """The spec's monitoring calls on session._key: EXISTS, TTL and MEMORY USAGE."""
+    session = new_session(ttl=3600)
+    await session.add_items([user("Hello")])
+    assert await redis_client.exists(session._key) == 1
+    assert 0 < await redis_client.ttl(session._key) <= 3600
+    memory = await redis_client.memory_usage(session._key)
+    assert memory is not None and memory > 0
+
+
+async def test_cancelled_add_items_is_all_or_nothing_and_client_stays_usable(
+    new_session: NewSession,
+) -> None:
+    """Cancelling add_items at any point stores the whole batch or none of it."""
+    session = new_session(ttl=60)
+    batch = [user(f"b{i}") for i in range(200)]
+    for delay in (0, 0.0005, 0.001, 0.002, 0.005):
+        await session.clear_session()
+        task = asyncio.ensure_future(session.add_items(batch))
+        await asyncio.sleep(delay)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        stored = await session.get_items()
+        assert stored in ([], batch)
+    await session.add_items([user("after")])
+    assert (await session.get_items(limit=1)) == [user("after")]
