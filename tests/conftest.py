@@ -97,7 +97,8 @@ def acl_server(servers_dir: Path) -> Iterator[RedisServer]:
         password=ACL_PASSWORD,
         acl_lines=[
             "user default off",
-            f"user {ACL_USER} on >{ACL_PASSWORD} resetkeys ~{TEST_PREFIX_ROOT}:* +@all",
+            f"user {ACL_USER} on >{ACL_PASSWORD} resetkeys"
+            f" ~{TEST_PREFIX_ROOT}:* ~{{{TEST_PREFIX_ROOT}:* +@all",
         ],
     )
     yield server
@@ -207,9 +208,9 @@ def key_prefix() -> str:
 
 @pytest.fixture
 async def cleanup(redis_client: RedisClient, key_prefix: str) -> AsyncIterator[None]:
-    """Delete, after the test, every key under the test's prefix (and nothing else)."""
+    """Delete, after the test, every key under the test's prefix, companions included."""
     yield
-    keys = [key async for key in redis_client.scan_iter(match=f"{key_prefix}:*", count=1000)]
+    keys = [key async for key in redis_client.scan_iter(match=f"*{key_prefix}:*", count=1000)]
     for key in keys:
         await redis_client.delete(key)
 

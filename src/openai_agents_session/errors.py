@@ -9,6 +9,7 @@ SessionError                     base of everything we raise
 ├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
 └── BackendError                 the store failed; __cause__ holds the driver error
     ├── BackendUnavailableError  connection refused, timeout, failover
+    ├── ReplicationError         fewer replicas than required acknowledged a write in time
     └── WrongKeyTypeError        the session's key holds another type of value
 ```
 
@@ -26,6 +27,7 @@ __all__ = [
     "ItemDecodeError",
     "ItemEncodeError",
     "MissingDependencyError",
+    "ReplicationError",
     "SessionClosedError",
     "SessionError",
     "WrongKeyTypeError",
@@ -62,6 +64,26 @@ class BackendError(SessionError):
 
 class BackendUnavailableError(BackendError):
     """Raised when the store cannot be reached: refused connection, timeout, failover."""
+
+
+class ReplicationError(BackendError):
+    """Raised when fewer replicas than required acknowledged a write within the timeout.
+
+    The write was applied on the primary and stays there; what failed is the promise that it
+    would survive the primary's loss. Retrying the same call does not store it twice.
+
+    Attributes:
+        acknowledged: How many replicas acknowledged the write.
+        required: How many were required.
+    """
+
+    def __init__(self, key: str, acknowledged: int, required: int, timeout_ms: int) -> None:
+        super().__init__(
+            f"append to {key!r} was applied on the primary but acknowledged by {acknowledged} "
+            f"of {required} required replicas within {timeout_ms} ms"
+        )
+        self.acknowledged = acknowledged
+        self.required = required
 
 
 class WrongKeyTypeError(BackendError):

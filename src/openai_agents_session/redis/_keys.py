@@ -1,16 +1,32 @@
 """Every Redis key the library writes, declared in one place.
 
 The list key is exactly ``"{key_prefix}:{session_id}"``: that is the documented format and
-what 0.1.0 wrote, so it never changes.
+what 0.1.0 wrote, so it never changes. A companion key (the batch ids that make appends
+exactly-once) must live in the list key's cluster slot, so that one script can touch both:
+:func:`companion_key` builds its name.
 """
 
 from __future__ import annotations
 
+import itertools
+from functools import lru_cache
+
+from redis.crc import key_slot
+
 from ..errors import ConfigurationError
 
-__all__ = ["DEFAULT_KEY_PREFIX", "session_key", "validate_prefix", "validate_session_id"]
+__all__ = [
+    "BATCHES_SUFFIX",
+    "DEFAULT_KEY_PREFIX",
+    "companion_key",
+    "hash_tag",
+    "session_key",
+    "validate_prefix",
+    "validate_session_id",
+]
 
 DEFAULT_KEY_PREFIX = "openai_agents_session"
+BATCHES_SUFFIX = "batches"
 
 
 def validate_session_id(session_id: object) -> str:
@@ -43,3 +59,44 @@ def validate_prefix(key_prefix: object) -> str:
 def session_key(key_prefix: str, session_id: str) -> str:
     """Return the list key of a session: ``"{key_prefix}:{session_id}"``."""
     return f"{key_prefix}:{session_id}"
+
+
+def hash_tag(key: str) -> str | None:
+    """Return the part of ``key`` Redis Cluster hashes instead of the whole key, if any.
+
+    That is the text between the first ``{`` and the next ``}``, when it is not empty.
+    """
+    start = key.find("{")
+    if start == -1:
+        return None
+    end = key.find("}", start + 1)
+    if end == -1 or end == start + 1:
+        return None
+    return key[start + 1 : end]
+
+
+def companion_key(list_key: str, suffix: str) -> str:
+    """Return the name of a companion key that shares ``list_key``'s cluster slot.
+
+    - ``prefix:user-1`` has no hash tag: the list key itself becomes the tag,
+      ``{prefix:user-1}:batches``.
+    - ``prefix:{team}`` has its own tag, which stays the first one: ``prefix:{team}:batches``.
+    - A key with a ``}`` but no valid tag can neither be wrapped in braces nor extended; a
+      short tag that hashes to the same slot is put in front instead (found once per slot):
+      ``{28128}:prefix:a}b:batches``. Least-privilege ACLs need ``~{*`` for such ids.
+    """
+    if hash_tag(list_key) is not None:
+        return f"{list_key}:{suffix}"
+    if "}" not in list_key:
+        return f"{{{list_key}}}:{suffix}"
+    tag = _tag_for_slot(key_slot(list_key.encode()))
+    return f"{{{tag}}}:{list_key}:{suffix}"
+
+
+@lru_cache(maxsize=256)
+def _tag_for_slot(slot: int) -> str:
+    """Return the smallest decimal number whose hash lands in ``slot``."""
+    for number in itertools.count():
+        if key_slot(str(number).encode()) == slot:
+            return str(number)
+    raise AssertionError("unreachable: itertools.count() is endless")  # pragma: no cover

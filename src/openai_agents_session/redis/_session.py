@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import weakref
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -12,16 +13,30 @@ try:
     import redis.asyncio as redis_asyncio
     from redis.asyncio.cluster import RedisCluster
     from redis.client import NEVER_DECODE
-    from redis.exceptions import ResponseError
+    from redis.exceptions import NoScriptError, ResponseError
 except ImportError as exc:  # pragma: no cover - exercised by the no-extras job
     from .._optional import missing
 
     raise missing("redis", "redis") from exc
 
 from .._items import decode_item, encode_items
-from ..errors import ConfigurationError, ItemDecodeError, SessionClosedError, WrongKeyTypeError
+from ..errors import (
+    BackendUnavailableError,
+    ConfigurationError,
+    ItemDecodeError,
+    ReplicationError,
+    SessionClosedError,
+    WrongKeyTypeError,
+)
 from ._errors import DRIVER_ERRORS, map_driver_error
-from ._keys import DEFAULT_KEY_PREFIX, session_key, validate_prefix, validate_session_id
+from ._keys import (
+    BATCHES_SUFFIX,
+    DEFAULT_KEY_PREFIX,
+    companion_key,
+    session_key,
+    validate_prefix,
+    validate_session_id,
+)
 from ._scripts import scripts_for
 
 if TYPE_CHECKING:
@@ -41,6 +56,9 @@ URL_SCHEMES = ("redis", "rediss", "unix")
 logger = logging.getLogger("openai_agents_session.redis")
 # How much of an undecodable payload a warning quotes.
 _LOGGED_PAYLOAD_BYTES = 200
+# Batch ids are remembered long enough for any retry, and few enough to stay tiny.
+BATCH_MEMORY_S = 600
+BATCH_MEMORY_COUNT = 128
 
 
 def _validate_ttl(ttl: object) -> int | None:
@@ -49,6 +67,16 @@ def _validate_ttl(ttl: object) -> int | None:
     if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
         raise ConfigurationError(f"ttl must be a positive int of seconds or None, got {ttl!r}")
     return ttl
+
+
+def _validate_count(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def _new_batch_id() -> str:
+    return os.urandom(12).hex()
 
 
 def _validate_limit(limit: object) -> int | None:
@@ -74,6 +102,11 @@ async def _initialize_cluster(client: RedisCluster) -> None:
     lock = _cluster_init_locks.setdefault(client, asyncio.Lock())
     async with lock:
         await client.initialize()
+
+
+async def _raise(error: Exception) -> None:
+    """Raise ``error`` inside ``_call`` so pipeline errors are mapped like any other."""
+    raise error
 
 
 class RedisSession:
@@ -104,6 +137,8 @@ class RedisSession:
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
         session_settings: SessionSettings | None = None,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
     ) -> None:
         """Create a session over a client the caller owns.
 
@@ -114,6 +149,10 @@ class RedisSession:
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
             session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            wait_replicas: ``add_items`` returns only once this many replicas acknowledged
+                the append (Redis ``WAIT``); 0 does not wait.
+            wait_timeout_ms: How long ``add_items`` waits for those replicas before it raises
+                :class:`ReplicationError`.
 
         Raises:
             ConfigurationError: An argument is out of range or of the wrong type.
@@ -124,6 +163,12 @@ class RedisSession:
         self._key_prefix = validate_prefix(key_prefix)
         self._ttl = _validate_ttl(ttl)
         self._key = session_key(self._key_prefix, self.session_id)
+        self._batches_key = companion_key(self._key, BATCHES_SUFFIX)
+        self._wait_replicas = _validate_count("wait_replicas", wait_replicas, minimum=0)
+        self._wait_timeout_ms = _validate_count("wait_timeout_ms", wait_timeout_ms, minimum=1)
+        # The batch of the last add_items whose outcome is unknown (the connection failed after
+        # sending it): an identical next call is its retry and reuses its batch id.
+        self._unconfirmed: tuple[list[bytes], str] | None = None
         self._scripts = scripts_for(redis_client)
         self._is_cluster = isinstance(redis_client, RedisCluster)
         self._owns_client = False
@@ -138,6 +183,8 @@ class RedisSession:
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
         session_settings: SessionSettings | None = None,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
         cluster: bool = False,
         **client_options: Any,
     ) -> RedisSession:
@@ -150,6 +197,8 @@ class RedisSession:
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
             session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            wait_replicas: Replicas that must acknowledge each append (see ``__init__``).
+            wait_timeout_ms: How long to wait for them.
             cluster: Connect to a Redis Cluster through any of its nodes.
             **client_options: Passed to redis-py's ``from_url``, such as ``socket_timeout``.
 
@@ -175,6 +224,8 @@ class RedisSession:
             key_prefix=key_prefix,
             ttl=ttl,
             session_settings=session_settings,
+            wait_replicas=wait_replicas,
+            wait_timeout_ms=wait_timeout_ms,
         )
         session._owns_client = True
         return session
@@ -222,21 +273,85 @@ class RedisSession:
             items = self._decode_valid(everything)[-limit:]
         return items
 
-    async def add_items(self, items: list[TResponseInputItem]) -> None:
+    async def add_items(
+        self, items: list[TResponseInputItem], *, batch_id: str | None = None
+    ) -> None:
         """Append ``items`` in order and refresh the TTL, atomically, in one round trip.
+
+        Each call is a batch with an id, and the server skips a batch id it has applied in
+        the last ten minutes: when a reply is lost and the call is retried (by redis-py's
+        ``Retry``, or by the caller repeating the same items after a connection error), the
+        batch is stored once. Identical items in separate successful calls are all stored.
 
         Args:
             items: The batch, oldest first. An empty batch writes nothing.
+            batch_id: Makes retries from elsewhere (another process, a job queue) safe: calls
+                with the same id store the batch once. Generated when None.
 
         Raises:
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
+            ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
         if not items:
             return
         encoded = encode_items(items)
-        await self._call(self._scripts.add_items(keys=[self._key], args=[self._ttl or 0, *encoded]))
+        if batch_id is None:
+            unconfirmed = self._unconfirmed
+            if unconfirmed is not None and unconfirmed[0] == encoded:
+                batch_id = unconfirmed[1]
+            else:
+                batch_id = _new_batch_id()
+        keys = [self._key, self._batches_key]
+        args: list[bytes | str | int] = [
+            self._ttl or 0,
+            batch_id,
+            BATCH_MEMORY_S,
+            BATCH_MEMORY_COUNT,
+            *encoded,
+        ]
+        try:
+            if self._wait_replicas:
+                await self._append_and_wait(keys, args)
+            else:
+                await self._call(self._scripts.add_items(keys=keys, args=args))
+        except BackendUnavailableError:
+            self._unconfirmed = (encoded, batch_id)
+            raise
+        self._unconfirmed = None
+
+    async def _append_and_wait(self, keys: list[str], args: list[bytes | str | int]) -> None:
+        """Append, then WAIT for replicas, in one round trip (two on a cluster)."""
+        script = self._scripts.add_items
+        if self._is_cluster:
+            await self._call(script(keys=keys, args=args))
+            cluster = cast("RedisCluster", self._client)
+            node = cluster.get_node_from_key(self._key)
+            acknowledged = await self._call(
+                cluster.execute_command(
+                    "WAIT", self._wait_replicas, self._wait_timeout_ms, target_nodes=node
+                )
+            )
+        else:
+            # A pipeline, not a registered script inside it: redis-py would first send
+            # SCRIPT EXISTS, a second round trip on every call.
+            for attempt in range(2):
+                pipe = self._client.pipeline(transaction=False)
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                pipe.execute_command("WAIT", self._wait_replicas, self._wait_timeout_ms)
+                appended, acknowledged = await self._call(pipe.execute(raise_on_error=False))
+                if isinstance(appended, NoScriptError) and attempt == 0:
+                    # Nothing was applied: load the script and send both again.
+                    script.sha = await self._call(self._client.script_load(script.script))
+                    continue
+                if isinstance(appended, Exception):
+                    await self._call(_raise(appended))
+                break
+        if int(acknowledged) < self._wait_replicas:
+            raise ReplicationError(
+                self._key, int(acknowledged), self._wait_replicas, self._wait_timeout_ms
+            )
 
     async def pop_item(self) -> TResponseInputItem | None:
         """Remove and return the newest item, or None when the session is empty.
@@ -266,7 +381,7 @@ class RedisSession:
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
         """
         self._check_open()
-        await self._call(self._scripts.clear_session(keys=[self._key]))
+        await self._call(self._scripts.clear_session(keys=[self._key, self._batches_key]))
 
     async def ping(self) -> bool:
         """Return True when the server answers; raise the driver's error when it does not."""
