@@ -577,11 +577,17 @@ def _write_to_every_master(cluster: ClusterServers) -> None:
 
 
 def start_cluster(
-    workdir: Path, *, masters: int = 3, replicas_per_master: int = 1, password: str | None = None
+    workdir: Path,
+    *,
+    masters: int = 3,
+    replicas_per_master: int = 1,
+    password: str | None = None,
+    extra_config: Sequence[str] = (),
 ) -> ClusterServers:
     """Start nodes, join them with ``redis-cli --cluster create``, wait until all agree it's ok.
 
-    The node timeout is 2 s so failover tests finish quickly.
+    The node timeout is 2 s so failover tests finish quickly. ``extra_config`` lines are
+    added to every node's configuration.
     """
     cli = cli_binary()
     cluster = ClusterServers(nodes=[], password=password)
@@ -601,7 +607,7 @@ def start_cluster(
                 ]
                 if password is not None:
                     lines.append(f'masterauth "{password}"')
-                return lines
+                return [*lines, *extra_config]
 
             cluster.nodes.append(_launch(node_dir, config, port=None, password=password))
         argv = [

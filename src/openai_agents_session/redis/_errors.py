@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from redis.exceptions import (
     BusyLoadingError,
-    ClusterDownError,
+    ClusterError,
     ConnectionError,
     ReadOnlyError,
     RedisClusterException,
@@ -25,13 +25,14 @@ __all__ = ["DRIVER_ERRORS", "map_driver_error"]
 
 DRIVER_ERRORS = (RedisError, RedisClusterException)
 
-# The store is there but cannot serve right now: down, loading, failing over, or replaced by a
-# replica that is not yet promoted.
+# The store is there but cannot serve right now: down, loading, failing over, resharding
+# (TRYAGAIN, or redirected until the client gave up: ClusterError), or replaced by a replica
+# that is not yet promoted.
 _UNAVAILABLE = (
     ConnectionError,
     TimeoutError,
     BusyLoadingError,
-    ClusterDownError,
+    ClusterError,
     TryAgainError,
     ReadOnlyError,
 )

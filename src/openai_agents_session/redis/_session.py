@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import weakref
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-try:
-    import redis.asyncio as redis_asyncio
-    from redis.asyncio.cluster import RedisCluster
-    from redis.client import NEVER_DECODE
-    from redis.exceptions import NoScriptError, ResponseError
-except ImportError as exc:  # pragma: no cover - exercised by the no-extras job
-    from .._optional import missing
-
-    raise missing("redis", "redis") from exc
+import redis.asyncio as redis_asyncio
+from redis.asyncio.cluster import RedisCluster
+from redis.client import NEVER_DECODE
+from redis.exceptions import NoScriptError, ResponseError
 
 from .._items import decode_item, encode_items
 from ..errors import (
@@ -429,7 +425,12 @@ class RedisSession:
         """Await one driver call, mapping its errors onto the library's hierarchy."""
         try:
             if self._is_cluster and getattr(self._client, "_initialize", False):
-                await _initialize_cluster(cast("RedisCluster", self._client))
+                try:
+                    await _initialize_cluster(cast("RedisCluster", self._client))
+                except BaseException:
+                    if inspect.iscoroutine(command):
+                        command.close()  # never sent: do not leave it un-awaited
+                    raise
             return await command
         except ResponseError as exc:
             if str(exc).startswith("WRONGTYPE"):

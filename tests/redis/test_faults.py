@@ -1,0 +1,325 @@
+"""Restarts, network faults, failovers and resharding: what users see, and that nothing is lost.
+
+Each test owns its servers (they get killed), so these run on private, short-lived topologies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as redis_asyncio
+import redis.exceptions
+from proxy import FaultProxy
+from readme import run_block
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.crc import key_slot
+from servers import RedisServer, start_cluster, start_redis, start_sentinel, wait_until
+
+from openai_agents_session import BackendUnavailableError, RedisSession, ReplicationError
+
+ITEM = {"role": "user", "content": "hi"}
+
+
+def production_client(url: str) -> redis_asyncio.Redis:
+    """The client the README recommends, built by running the README's own code."""
+    build: Callable[[str], redis_asyncio.Redis] = run_block("### Retries and timeouts")[
+        "production_client"
+    ]
+    return build(url)
+
+
+async def add_until_it_succeeds(session: RedisSession, items: list[Any], limit_s: float) -> float:
+    """Retry one add_items the way an application would; return how long it took."""
+    started = time.monotonic()
+    while True:
+        try:
+            await session.add_items(items)
+            return time.monotonic() - started
+        except BackendUnavailableError:
+            if time.monotonic() - started > limit_s:
+                raise
+            await asyncio.sleep(0.05)
+
+
+async def write_numbered(session: RedisSession, count: int, acked: list[int]) -> None:
+    """Append items 0..count-1 one call each, retrying each, recording what was acknowledged."""
+    for number in range(count):
+        await add_until_it_succeeds(session, [{"n": number}], limit_s=10)
+        acked.append(number)
+        await asyncio.sleep(0.002)
+
+
+def numbers(items: list[Any]) -> list[int]:
+    return [item["n"] for item in items]
+
+
+async def test_restart_during_writes_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    """Server restarted (AOF on) mid-stream: the same session goes on; every item once."""
+    server = start_redis(tmp_path / "aof", appendonly=True)
+    client = production_client(server.url)
+    session = RedisSession("restart", client, ttl=600)
+    acked: list[int] = []
+    try:
+        writer = asyncio.create_task(write_numbered(session, 300, acked))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await asyncio.to_thread(server.restart)
+        await writer
+        recovered_within = time.monotonic() - started
+        assert numbers(await session.get_items()) == list(range(300))
+        assert recovered_within < 10
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+async def test_restart_between_operations_keeps_every_acknowledged_item(tmp_path: Path) -> None:
+    """Stopped and started again between calls: the next call succeeds, the data is there."""
+    server = start_redis(tmp_path / "aof", appendonly=True)
+    client = production_client(server.url)
+    session = RedisSession("between", client, ttl=600)
+    try:
+        await session.add_items([ITEM, ITEM])
+        await asyncio.to_thread(server.restart)
+        await session.add_items([ITEM])  # reloads the script (NOSCRIPT) transparently
+        assert await session.get_items() == [ITEM] * 3
+        assert await session.pop_item() == ITEM
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+@pytest.fixture
+async def proxy(standalone_server: RedisServer) -> AsyncIterator[FaultProxy]:
+    async with FaultProxy("127.0.0.1", standalone_server.port) as running:
+        yield running
+
+
+async def test_network_delay_slows_but_does_not_fail(proxy: FaultProxy, key_prefix: str) -> None:
+    """100 ms of latency each way: calls take longer and succeed."""
+    async with redis_asyncio.from_url(proxy.url, socket_timeout=2) as client:
+        session = RedisSession("slow", client, key_prefix=key_prefix)
+        await session.ping()
+        proxy.set_delay(0.1)
+        started = time.monotonic()
+        await session.add_items([ITEM])
+        assert await session.pop_item() == ITEM
+        assert time.monotonic() - started >= 0.4
+
+
+async def test_black_hole_times_out_then_recovers(proxy: FaultProxy, key_prefix: str) -> None:
+    """A network that swallows everything: TimeoutError within socket_timeout, then healing."""
+    async with redis_asyncio.from_url(
+        proxy.url, socket_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    ) as client:
+        session = RedisSession("hole", client, key_prefix=key_prefix)
+        await session.ping()
+        proxy.black_hole()
+        started = time.monotonic()
+        with pytest.raises(redis.exceptions.TimeoutError):
+            await session.add_items([ITEM])
+        assert time.monotonic() - started < 1.5
+        proxy.heal()
+        await session.add_items([ITEM])  # the retry of the timed-out call: stored once
+        assert await session.get_items() == [ITEM]
+        await session.clear_session()
+
+
+async def test_cut_connections_are_retried_transparently(
+    proxy: FaultProxy, key_prefix: str
+) -> None:
+    """Every connection reset mid-session: the recommended client reconnects on its own."""
+    async with production_client(proxy.url) as client:
+        session = RedisSession("cut", client, key_prefix=key_prefix)
+        for round_ in range(5):
+            await session.add_items([{"n": round_}])  # type: ignore[list-item]
+            await proxy.cut_all()
+        assert numbers(await session.get_items()) == [0, 1, 2, 3, 4]
+        await session.clear_session()
+
+
+async def test_wait_replicas_raises_when_the_replica_is_down(tmp_path: Path) -> None:
+    """wait_replicas=1: fine with a live replica; ReplicationError when it is stopped."""
+    primary = start_redis(tmp_path / "primary")
+    replica = start_redis(
+        tmp_path / "replica", extra_config=[f"replicaof 127.0.0.1 {primary.port}"]
+    )
+    client = redis_asyncio.from_url(primary.url)
+    session = RedisSession("durable", client, wait_replicas=1, wait_timeout_ms=300)
+    try:
+        wait_until(
+            lambda: replica.info("replication").get("master_link_status") == "up",
+            timeout=10,
+            message="replica did not link",
+        )
+        await session.add_items([ITEM])
+        replica.stop()
+        started = time.monotonic()
+        with pytest.raises(ReplicationError, match="0 of 1") as caught:
+            await session.add_items([{"role": "user", "content": "unreplicated"}])
+        assert 0.25 < time.monotonic() - started < 2
+        assert (caught.value.acknowledged, caught.value.required) == (0, 1)
+        assert len(await session.get_items()) == 2  # applied on the primary, as the error says
+
+        replica.restart()
+        wait_until(
+            lambda: replica.info("replication").get("master_link_status") == "up",
+            timeout=10,
+            message="replica did not link again",
+        )
+        await session.add_items([{"role": "user", "content": "unreplicated"}])  # the retry
+        assert len(await session.get_items()) == 2
+    finally:
+        await client.aclose()
+        replica.stop()
+        primary.stop()
+
+
+async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
+    tmp_path: Path,
+) -> None:
+    """Master killed: Sentinel promotes the replica; the same client writes again, nothing lost.
+
+    redis-py asks Sentinel for the master when a command starts, not between its own retries
+    of one command, so the application retries the call (its items are stored once).
+    """
+    servers = start_sentinel(tmp_path / "sentinel")
+    sentinel = Sentinel(servers.sentinel_addresses, socket_timeout=0.5)  # type: ignore[no-untyped-call]
+    client = sentinel.master_for(
+        servers.service_name,
+        socket_timeout=2.0,  # longer than WAIT's timeout
+        socket_connect_timeout=0.5,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.2), 3),
+    )
+    # Acknowledged by the replica too, so the failover cannot lose them.
+    durable = RedisSession("ha", client, wait_replicas=1, wait_timeout_ms=1000)
+    for n in range(20):
+        await durable.add_items([{"n": n}])
+    # After the failover the old master is gone: there is no replica left to wait for.
+    session = RedisSession("ha", client)
+    try:
+        servers.master.kill()
+        recovery_s = await add_until_it_succeeds(session, [{"n": 20}], limit_s=20)
+        for n in range(21, 30):
+            await session.add_items([{"n": n}])
+        assert numbers(await session.get_items()) == list(range(30))
+        assert recovery_s < 15
+    finally:
+        await client.aclose()
+        servers.stop()
+
+
+def slots_of(master: RedisServer) -> set[int]:
+    """The hash slots ``master`` serves, from CLUSTER SLOTS."""
+    with master.client() as conn:
+        ranges = conn.execute_command("CLUSTER", "SLOTS")
+    return {
+        slot
+        for low, high, primary, *_replicas in ranges
+        if int(primary[1]) == master.port
+        for slot in range(int(low), int(high) + 1)
+    }
+
+
+async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_recover(
+    tmp_path: Path,
+) -> None:
+    """Kill one master: sessions elsewhere read on; writes to its slots succeed after promotion.
+
+    Reads elsewhere go on only because the cluster does not require full coverage: the
+    production guide recommends ``cluster-require-full-coverage no`` for this reason.
+    """
+    cluster = start_cluster(tmp_path / "cluster", extra_config=["cluster-require-full-coverage no"])
+    client = RedisCluster.from_url(
+        cluster.url,
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3),
+    )
+    try:
+        victim = cluster.masters()[0]
+        victim_slots = slots_of(victim)
+        sessions = [RedisSession(f"user-{i}", client, ttl=600) for i in range(30)]
+        for session in sessions:
+            await session.add_items([ITEM])
+        on_victim = [s for s in sessions if key_slot(s.key.encode()) in victim_slots]
+        elsewhere = [s for s in sessions if s not in on_victim]
+        assert on_victim and elsewhere
+
+        victim.kill()
+        started = time.monotonic()
+        recovered = False
+        while time.monotonic() - started < 20:
+            for session in elsewhere:  # readable throughout
+                assert await session.get_items() == [ITEM]
+            try:
+                await on_victim[0].add_items([ITEM])
+                recovered = True
+                break
+            except BackendUnavailableError:
+                await asyncio.sleep(0.2)
+        assert recovered, "writes to the failed master's slots did not recover in 20 s"
+        for session in on_victim[1:]:
+            await session.add_items([ITEM])
+            assert len(await session.get_items()) in (1, 2)  # async replication may lose one
+    finally:
+        await client.aclose()
+        cluster.stop()
+
+
+def node_id(node: RedisServer) -> str:
+    with node.client() as conn:
+        return str(conn.execute_command("CLUSTER", "MYID"))
+
+
+async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) -> None:
+    """Resharding a slot (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE) under load loses no item.
+
+    The sessions share one hash tag, so they all live in the migrated slot; the client follows
+    ASK and MOVED redirects and retries TRYAGAIN while the slot is split between two nodes.
+    """
+    cluster = start_cluster(tmp_path / "cluster", replicas_per_master=0)
+    client = RedisCluster.from_url(cluster.url, socket_timeout=2)
+    sessions = [RedisSession(f"{{moving}}-{i}", client, ttl=600) for i in range(4)]
+    slot = key_slot(sessions[0].key.encode())
+    source = next(m for m in cluster.masters() if slot in slots_of(m))
+    target = next(m for m in cluster.masters() if m is not source)
+    source_id, target_id = node_id(source), node_id(target)
+    acked: list[list[int]] = [[] for _ in sessions]
+
+    def migrate() -> None:
+        with source.client() as src, target.client() as dst:
+            dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+            src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+            while keys := src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1):
+                src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
+                time.sleep(0.05)  # let writers hit the half-migrated slot
+            for node in cluster.masters():
+                with node.client() as conn:
+                    conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+
+    try:
+        for session in sessions:
+            await session.add_items([{"n": -1}])
+        writers = [
+            asyncio.create_task(write_numbered(session, 150, acked[i]))
+            for i, session in enumerate(sessions)
+        ]
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(migrate)
+        assert any(0 < len(done) < 150 for done in acked), "the writers did not overlap it"
+        await asyncio.gather(*writers)
+        assert slot in slots_of(target)
+        for session in sessions:
+            assert numbers(await session.get_items()) == [-1, *range(150)]
+    finally:
+        await client.aclose()
+        cluster.stop()
