@@ -131,6 +131,7 @@ def quick_client(port: int) -> redis_asyncio.Redis:
     return redis_asyncio.Redis(
         host="127.0.0.1",
         port=port,
+        password="never-shown-pw",
         socket_timeout=TIMEOUT_S,
         socket_connect_timeout=TIMEOUT_S,
         retry=Retry(NoBackoff(), 1),
@@ -163,6 +164,7 @@ async def test_refused_connection_raises_connection_error_promptly(
         await operations(refused_session)[operation]()
     assert isinstance(caught.value, BackendUnavailableError)
     assert isinstance(caught.value.__cause__, redis.exceptions.ConnectionError)
+    assert "never-shown-pw" not in f"{caught.value} {caught.value!r} {refused_session!r}"
     assert time.monotonic() - started < 2 * TIMEOUT_S + 1
 
 

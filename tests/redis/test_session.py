@@ -366,3 +366,20 @@ async def test_cancelled_add_items_is_all_or_nothing_and_client_stays_usable(
         assert stored in ([], batch)
     await session.add_items([user("after")])
     assert (await session.get_items(limit=1)) == [user("after")]
+
+
+async def test_retry_after_a_cancelled_add_items_stores_the_batch_once(
+    new_session: NewSession,
+) -> None:
+    """Cancelled at any point, then retried with the same items: stored exactly once."""
+    session = new_session(ttl=60)
+    batch = [user(f"b{i}") for i in range(200)]
+    for step in range(25):
+        await session.clear_session()
+        task = asyncio.ensure_future(session.add_items(batch))
+        await asyncio.sleep(step * 0.0002)
+        task.cancel()
+        (outcome,) = await asyncio.gather(task, return_exceptions=True)
+        if isinstance(outcome, asyncio.CancelledError):
+            await session.add_items([dict(item) for item in batch])  # type: ignore[misc]
+        assert await session.get_items() == batch

@@ -312,9 +312,9 @@ class RedisSession:
                 await self._append_and_wait(keys, args)
             else:
                 await self._call(self._scripts.add_items(keys=keys, args=args))
-        except (BackendUnavailableError, ReplicationError):
-            # Applied or not, nobody knows (or applied but not replicated): a retry of these
-            # same items must reuse this batch id, so that it is stored once.
+        except (BackendUnavailableError, ReplicationError, asyncio.CancelledError):
+            # Applied or not, nobody knows (or applied but not replicated, or cancelled after
+            # sending): a retry of these same items reuses this batch id, so it is stored once.
             self._unconfirmed = (encoded, batch_id)
             raise
         self._unconfirmed = None
