@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test check lint typecheck pytest redis-server clean
 
@@ -25,8 +26,8 @@ test: check
 check: lint typecheck pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -40,6 +41,13 @@ $(COMPAT_0_1_0): | $(VENV)/bin/python
 
 pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks, not part of `make test`: the floor Redis allows, ours, 0.1.0 and the SDK's
+# RedisSession, interleaved against one private redis-server. Writes benchmarks/results/;
+# `make bench BENCH_ARGS=--quick` is a smoke run of seconds.
+.PHONY: bench
+bench: $(VENV)/.installed-dev+bench $(COMPAT_0_1_0) redis-server
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # The suite starts its own redis-server processes. Install Debian's package when it is
 # missing and we may (root); otherwise the tests fall back to the embedded engine.

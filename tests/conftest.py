@@ -91,7 +91,8 @@ def acl_server(servers_dir: Path) -> Iterator[RedisServer]:
         acl_lines=[
             "user default off",
             f"user {ACL_USER} on >{ACL_PASSWORD} resetkeys"
-            f" ~{TEST_PREFIX_ROOT}:* ~{{{TEST_PREFIX_ROOT}:* +@all",
+            # ~{* also admits the companions of session ids with braces (see companion_key).
+            f" ~{TEST_PREFIX_ROOT}:* ~{{* +@all",
         ],
     )
     yield server

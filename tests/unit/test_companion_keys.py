@@ -16,13 +16,13 @@ def slot(key: str) -> int:
     ("list_key", "expected"),
     [
         ("openai_agents_session:user-123", "{openai_agents_session:user-123}:batches"),
-        ("p:{team}", "p:{team}:batches"),
-        ("p:{team}:x{y}", "p:{team}:x{y}:batches"),
+        ("p:{team}", "{team}:p:{team}:batches"),
+        ("p:{team}:x{y}", "{team}:p:{team}:x{y}:batches"),
         ("p:x{y", "{p:x{y}:batches"),
     ],
 )
 def test_companion_names(list_key: str, expected: str) -> None:
-    """The list key is the tag, or its own tag stays the first one."""
+    """The list key is the tag, or its own tag leads."""
     assert companion_key(list_key, "batches") == expected
 
 
@@ -50,3 +50,10 @@ def test_hash_tag_follows_redis_rules() -> None:
     assert hash_tag("a{}c{d}") is None
     assert hash_tag("{x}{y}") == "x"
     assert hash_tag("a}b{c") is None
+
+
+@given(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=20))
+def test_no_session_id_names_another_sessions_companion(first: str, second: str) -> None:
+    """Companions start with '{', list keys with the prefix: they never collide."""
+    assert companion_key(f"p:{first}", "batches") != f"p:{second}"
+    assert companion_key(f"p:{first}", "meta") != companion_key(f"p:{second}", "batches")

@@ -18,8 +18,10 @@ from ..errors import ConfigurationError
 __all__ = [
     "BATCHES_SUFFIX",
     "DEFAULT_KEY_PREFIX",
+    "META_SUFFIX",
     "companion_key",
     "hash_tag",
+    "owner_index_key",
     "session_key",
     "validate_prefix",
     "validate_session_id",
@@ -27,6 +29,7 @@ __all__ = [
 
 DEFAULT_KEY_PREFIX = "openai_agents_session"
 BATCHES_SUFFIX = "batches"
+META_SUFFIX = "meta"
 
 
 def validate_session_id(session_id: object) -> str:
@@ -46,13 +49,17 @@ def validate_session_id(session_id: object) -> str:
 
 
 def validate_prefix(key_prefix: object) -> str:
-    """Return ``key_prefix`` if it is a non-empty string.
+    """Return ``key_prefix`` if it is a non-empty string that does not start with ``{``.
 
     Raises:
-        ConfigurationError: The prefix is not a string or is empty.
+        ConfigurationError: The prefix is not a string, is empty, or starts with ``{``.
     """
     if not isinstance(key_prefix, str) or not key_prefix:
         raise ConfigurationError(f"key_prefix must be a non-empty str, got {key_prefix!r}")
+    if key_prefix.startswith("{"):
+        raise ConfigurationError(
+            f"key_prefix must not start with '{{', got {key_prefix!r}; companion keys do"
+        )
     return key_prefix
 
 
@@ -78,19 +85,28 @@ def hash_tag(key: str) -> str | None:
 def companion_key(list_key: str, suffix: str) -> str:
     """Return the name of a companion key that shares ``list_key``'s cluster slot.
 
+    Companions always start with ``{``, which no prefix may start with, so no session id can
+    ever name one.
+
     - ``prefix:user-1`` has no hash tag: the list key itself becomes the tag,
       ``{prefix:user-1}:batches``.
-    - ``prefix:{team}`` has its own tag, which stays the first one: ``prefix:{team}:batches``.
-    - A key with a ``}`` but no valid tag can neither be wrapped in braces nor extended; a
-      short tag that hashes to the same slot is put in front instead (found once per slot):
-      ``{28128}:prefix:a}b:batches``. Least-privilege ACLs need ``~{*`` for such ids.
+    - ``prefix:{team}`` has its own tag, which leads: ``{team}:prefix:{team}:batches``.
+    - A key with a ``}`` but no valid tag cannot be wrapped in braces; a short tag that hashes
+      to the same slot leads instead (found once per slot): ``{28128}:prefix:a}b:batches``.
+
+    The last two need ``~{*`` in a least-privilege ACL.
     """
-    if hash_tag(list_key) is not None:
-        return f"{list_key}:{suffix}"
-    if "}" not in list_key:
+    tag = hash_tag(list_key)
+    if tag is None and "}" not in list_key:
         return f"{{{list_key}}}:{suffix}"
-    tag = _tag_for_slot(key_slot(list_key.encode()))
+    if tag is None:
+        tag = _tag_for_slot(key_slot(list_key.encode()))
     return f"{{{tag}}}:{list_key}:{suffix}"
+
+
+def owner_index_key(key_prefix: str, owner: str) -> str:
+    """Return the sorted set listing one owner's sessions (in a slot of its own)."""
+    return f"{{{key_prefix}:owner:{owner}}}:index"
 
 
 @lru_cache(maxsize=256)

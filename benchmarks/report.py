@@ -1,0 +1,408 @@
+"""Turn measurements into ``latest.json``, ``latest.md`` and ``latest.png``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .workloads import Acc, Bench, percentile
+
+# What the issue asks of "ours"; reported as met or missed, never enforced.
+P50_WITHIN_FLOOR = 1.15
+P50_ROWS_AGAINST_FLOOR = ("W1", "W2", "W3", "W4", "W7")
+W6_THROUGHPUT_OF_FLOOR = 0.9
+W3_LARGE_OVER_SMALL = 1.2
+W6_OVER_BEST_OTHER = 1.5
+RIVALS = ("0.1.0", "sdk")
+
+
+def _us(ns: float) -> float:
+    return round(ns / 1000, 1)
+
+
+def _rows(bench: Bench) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for row in bench.rows:
+        floor = bench.results.get((row.id, "floor"))
+        floor_p50 = percentile(sorted(floor.latencies_ns), 0.5) if floor else 0
+        floor_rate = _rate(row.workload, floor) if floor else 0.0
+        for impl in row.impls:
+            acc = bench.results.get((row.id, impl))
+            if acc is None or not acc.latencies_ns:
+                continue
+            latencies = sorted(acc.latencies_ns)
+            ops = len(latencies)
+            p50 = percentile(latencies, 0.5)
+            rate = _rate(row.workload, acc)
+            commandstats = {
+                name: round(calls / ops, 2)
+                for name, calls in sorted(acc.commandstats.items(), key=lambda kv: -kv[1])
+                if calls
+            }
+            entry: dict[str, Any] = {
+                "row": row.id,
+                "workload": row.workload,
+                "title": row.title,
+                "impl": impl,
+                "ops": ops,
+                "p50_us": _us(p50),
+                "p99_us": _us(percentile(latencies, 0.99)),
+                "mean_us": _us(sum(latencies) / ops),
+                "round_p50_us": [_us(value) for value in acc.round_p50_ns],
+                "ops_per_s": round(rate, 1),
+                "p50_ratio_to_floor": round(p50 / floor_p50, 3) if floor_p50 else None,
+                "round_ratio_to_floor_median": _paired_ratio(acc.round_p50_ns, floor),
+                "round_trips_per_op": (
+                    None if acc.round_trips_per_op is None else round(acc.round_trips_per_op, 2)
+                ),
+                "server_commands_per_op": round(acc.commands / ops, 2),
+                "server_cpu_us_per_op": round(acc.server_cpu_us / ops, 1),
+                "commandstats_per_op": commandstats,
+                "bytes_per_item": (
+                    None if acc.bytes_per_item is None else round(acc.bytes_per_item, 1)
+                ),
+            }
+            if row.workload == "W6":
+                entry["throughput_ratio_to_floor"] = (
+                    round(rate / floor_rate, 3) if floor_rate else None
+                )
+                entry["items_written"] = acc.written
+                entry["lost_writes"] = acc.lost_writes
+            rows.append(entry)
+    return rows
+
+
+def _paired_ratio(round_p50_ns: list[int], floor: Acc | None) -> float | None:
+    """Median over rounds of p50 / floor's p50 in the same round: robust to slow drift."""
+    if floor is None or len(floor.round_p50_ns) != len(round_p50_ns) or not round_p50_ns:
+        return None
+    ratios = sorted(
+        mine / theirs for mine, theirs in zip(round_p50_ns, floor.round_p50_ns, strict=True)
+    )
+    middle = len(ratios) // 2
+    median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+    return round(median, 3)
+
+
+def _rate(workload: str, acc: Acc) -> float:
+    """Operations per second: of the wall clock under concurrency, else of one connection."""
+    if not acc.latencies_ns:
+        return 0.0
+    if workload == "W6":
+        return float(len(acc.latencies_ns) * 1e9 / acc.wall_ns) if acc.wall_ns else 0.0
+    return float(len(acc.latencies_ns) * 1e9 / sum(acc.latencies_ns))
+
+
+def _find(rows: list[dict[str, Any]], row: str, impl: str) -> dict[str, Any] | None:
+    for entry in rows:
+        if entry["row"] == row and entry["impl"] == impl:
+            return entry
+    return None
+
+
+def _target(name: str, met: bool | None, detail: str) -> dict[str, Any]:
+    status = "n/a" if met is None else ("met" if met else "missed")
+    return {"target": name, "status": status, "detail": detail}
+
+
+def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each goal of the issue for "ours", met or missed, with the numbers behind it."""
+    found: list[dict[str, Any]] = []
+    row_ids = list(dict.fromkeys(entry["row"] for entry in rows))
+    for op, row_names in (("add", ["W1"]), ("get", ["W2", *_w3(row_ids)]), ("pop", ["W4"])):
+        values = [
+            (name, entry["round_trips_per_op"])
+            for name in row_names
+            if (entry := _find(rows, name, "ours")) is not None
+        ]
+        if values:
+            met = all(value == 1 for _, value in values)
+            detail = ", ".join(f"{name}: {value}" for name, value in values)
+            found.append(_target(f"{op}: 1 round trip per call", met, detail))
+    for name in row_ids:
+        if not name.startswith(P50_ROWS_AGAINST_FLOOR):
+            continue
+        ours, floor = _find(rows, name, "ours"), _find(rows, name, "floor")
+        if ours and floor:
+            ratio = ours["p50_ratio_to_floor"]
+            found.append(
+                _target(
+                    f"{name}: p50 within {P50_WITHIN_FLOOR}x of floor",
+                    ratio <= P50_WITHIN_FLOOR,
+                    f"{ours['p50_us']} us vs {floor['p50_us']} us = {ratio}x"
+                    f" (median of per-round ratios {ours['round_ratio_to_floor_median']}x)",
+                )
+            )
+    ours6, floor6 = _find(rows, "W6", "ours"), _find(rows, "W6", "floor")
+    if ours6 and floor6:
+        ratio = ours6["throughput_ratio_to_floor"]
+        found.append(
+            _target(
+                f"W6: throughput >= {W6_THROUGHPUT_OF_FLOOR}x floor",
+                ratio >= W6_THROUGHPUT_OF_FLOOR,
+                f"{ours6['ops_per_s']:.0f} vs {floor6['ops_per_s']:.0f} turns/s = {ratio}x",
+            )
+        )
+    w3 = _w3(row_ids)
+    if len(w3) == 2:
+        small, large = _find(rows, w3[0], "ours"), _find(rows, w3[1], "ours")
+        if small and large:
+            ratio = round(large["p50_us"] / small["p50_us"], 3)
+            found.append(
+                _target(
+                    f"{w3[1]} within {W3_LARGE_OVER_SMALL}x of {w3[0]}",
+                    ratio <= W3_LARGE_OVER_SMALL,
+                    f"{large['p50_us']} us vs {small['p50_us']} us = {ratio}x",
+                )
+            )
+    for name in row_ids:
+        ours = _find(rows, name, "ours")
+        rivals = [entry for impl in RIVALS if (entry := _find(rows, name, impl)) is not None]
+        if not ours or not rivals:
+            continue
+        if name == "W6":
+            best = max(rivals, key=lambda entry: entry["ops_per_s"])
+            ratio = round(ours["ops_per_s"] / best["ops_per_s"], 2)
+            found.append(
+                _target(
+                    f"W6: >= {W6_OVER_BEST_OTHER}x the better of 0.1.0 and sdk",
+                    ratio >= W6_OVER_BEST_OTHER,
+                    f"{ours['ops_per_s']:.0f} vs {best['impl']} {best['ops_per_s']:.0f} turns/s"
+                    f" = {ratio}x",
+                )
+            )
+            continue
+        best = min(rivals, key=lambda entry: entry["p50_us"])
+        found.append(
+            _target(
+                f"{name}: ahead of 0.1.0 and sdk (p50)",
+                ours["p50_us"] < best["p50_us"],
+                f"{ours['p50_us']} us vs {best['impl']} {best['p50_us']} us"
+                f" = {round(ours['p50_us'] / best['p50_us'], 2)}x",
+            )
+        )
+    return found
+
+
+def _w3(row_ids: list[str]) -> list[str]:
+    return [name for name in row_ids if name.startswith("W3")]
+
+
+def build(bench: Bench, machine: dict[str, Any]) -> dict[str, Any]:
+    """The whole result as plain data: what ``latest.json`` holds and the rest is drawn from."""
+    rows = _rows(bench)
+    return {
+        "machine": machine,
+        "workloads": [
+            {"row": row.id, "workload": row.workload, "title": row.title} for row in bench.rows
+        ],
+        "results": rows,
+        "checks": [
+            {"workload": c.workload, "impl": c.impl, "ok": c.ok, "detail": c.detail}
+            for c in bench.checks
+        ],
+        "targets": targets(rows),
+        "descriptions": {name: impl.description for name, impl in bench.impls.items()},
+        "keys_per_session": {
+            name: ["<id>".join(parts) for parts in impl.key_templates]
+            for name, impl in bench.impls.items()
+        },
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _commands(stats: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:g}" for name, value in stats.items()) or "-"
+
+
+def _spread(values: list[float]) -> float:
+    ordered = sorted(values)
+    lower = ordered[len(ordered) // 4]
+    upper = ordered[(3 * len(ordered)) // 4]
+    return upper / lower if lower else 0.0
+
+
+def _keys(keys: list[str]) -> str:
+    return ", ".join(f"`{key}`" for key in keys)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    lines = [
+        "# Session store benchmark",
+        "",
+        f"`{machine['command']}` ({machine['mode']}), {machine['started_utc']},"
+        f" {machine['duration_s']} s, commit {machine['git_commit']}"
+        + (" with local changes to src/" if machine.get("src_modified") else "")
+        + ".",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores ({machine['cores_usable']} usable);"
+        f" {machine['os']}",
+        f"- {machine['python']}; redis-py {machine['redis_py']} with hiredis {machine['hiredis']}"
+        f" ({machine['parser']}); orjson {machine['orjson']};"
+        f" openai-agents {machine['openai_agents']};"
+        f" openai-agents-session {machine['openai_agents_session']} (ours)",
+        f"- Server: {machine['server']}, {machine['server_config']}; TTL {machine['ttl_s']} s"
+        " on every session",
+        f"- Load average before/after: {machine['load_average_before']} /"
+        f" {machine['load_average_after']}",
+        "",
+        "| store | what | keys of one session |",
+        "| --- | --- | --- |",
+        *(
+            f"| {name} | {text} | {_keys(result['keys_per_session'][name])} |"
+            for name, text in result["descriptions"].items()
+        ),
+        "",
+        "## Results",
+        "",
+        "p50/p99: latency of one call (W5, W6: of one turn). ops/s: calls per second on one"
+        " connection (W6: turns per second of wall time, all coroutines together)."
+        " x floor: p50 over floor's p50. Round trips: client socket writes per call."
+        " Server cmds: `total_commands_processed` per call, which counts the commands a script"
+        " runs too; per command: `INFO commandstats` calls per call (script calls included)."
+        " Server CPU: the server's user+sys CPU time (`INFO cpu`) per call."
+        " Bytes/item: `MEMORY USAGE` of every key of the session over its items.",
+        "",
+        "| workload | store | p50 us | p99 us | ops/s | p50 x floor | round trips"
+        " | server cmds | per command | server CPU us | bytes/item |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    ]
+    titles = {w["row"]: w["title"] for w in result["workloads"]}
+    previous = None
+    for entry in result["results"]:
+        label = f"**{entry['row']}** {titles[entry['row']]}" if entry["row"] != previous else ""
+        previous = entry["row"]
+        store = f"**{entry['impl']}**" if entry["impl"] == "ours" else entry["impl"]
+        lines.append(
+            f"| {label} | {store} | {_fmt(entry['p50_us'])} | {_fmt(entry['p99_us'])}"
+            f" | {_fmt(entry['ops_per_s'], 0)} | {_fmt(entry['p50_ratio_to_floor'], 2)}"
+            f" | {_fmt(entry['round_trips_per_op'], 2)}"
+            f" | {_fmt(entry['server_commands_per_op'], 2)}"
+            f" | {_commands(entry['commandstats_per_op'])}"
+            f" | {_fmt(entry['server_cpu_us_per_op'])} | {_fmt(entry['bytes_per_item'], 0)} |"
+        )
+    spreads = [
+        f"{entry['row']} {_spread(entry['round_p50_us']):.2f}"
+        for entry in result["results"]
+        if entry["impl"] == "floor" and len(entry["round_p50_us"]) > 3
+    ]
+    if spreads:
+        lines += [
+            "",
+            "Noise: the spread of floor's own p50 between rounds (upper over lower quartile) is "
+            + ", ".join(spreads)
+            + ". A ratio closer to a target than that is within this machine's noise; the"
+            " targets also give the median of per-round ratios, each taken between blocks that"
+            " ran side by side.",
+        ]
+    w6 = [entry for entry in result["results"] if entry["workload"] == "W6"]
+    if w6:
+        lines += [
+            "",
+            "## W6: throughput and lost writes",
+            "",
+            "| store | turns/s | x floor | p50 us | p99 us | items written | lost writes |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for entry in w6:
+            lines.append(
+                f"| {entry['impl']} | {_fmt(entry['ops_per_s'], 0)}"
+                f" | {_fmt(entry['throughput_ratio_to_floor'], 2)} | {_fmt(entry['p50_us'])}"
+                f" | {_fmt(entry['p99_us'])} | {_fmt(entry['items_written'])}"
+                f" | {_fmt(entry['lost_writes'])} |"
+            )
+        lost = sum(entry["lost_writes"] or 0 for entry in w6)
+        lines += [
+            "",
+            "No store lost a write: every session's length equals what its worker wrote."
+            if lost == 0
+            else f"WRITES LOST: {lost} items missing or extra across the stores above.",
+        ]
+    failed = [check for check in result["checks"] if not check["ok"]]
+    lines += ["", "## Correctness", ""]
+    if failed:
+        lines += [f"- FAILED {c['workload']} {c['impl']}: {c['detail']}" for c in failed]
+    else:
+        stores = sorted({check["impl"] for check in result["checks"]})
+        lines.append(
+            f"Every check passed for {', '.join(stores)}: items read back equal to what was"
+            " written, in order, with limits and pops as the SDK defines them."
+        )
+    lines += ["", "## Targets (ours)", "", "| target | status | numbers |", "| --- | --- | --- |"]
+    for target in result["targets"]:
+        status = target["status"] if target["status"] != "missed" else "**missed**"
+        lines.append(f"| {target['target']} | {status} | {target['detail']} |")
+    met = sum(target["status"] == "met" for target in result["targets"])
+    lines += ["", f"{met} of {len(result['targets'])} targets met.", ""]
+    return "\n".join(lines)
+
+
+def chart(result: dict[str, Any], path: Path) -> bool:
+    """Grouped bars of p50 over floor's p50; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    rows = list(dict.fromkeys(entry["row"] for entry in result["results"]))
+    impls = [name for name in result["descriptions"] if name != "floor"]
+    width = 0.8 / len(impls)
+    fig, ax = plt.subplots(figsize=(11, 4.5), dpi=90)
+    for index, impl in enumerate(impls):
+        xs, ys = [], []
+        for position, row in enumerate(rows):
+            entry = _find(result["results"], row, impl)
+            if entry and entry["p50_ratio_to_floor"]:
+                xs.append(position + (index - (len(impls) - 1) / 2) * width)
+                ys.append(entry["p50_ratio_to_floor"])
+        ax.bar(xs, ys, width, label=impl, linewidth=1.2 if impl == "ours" else 0, edgecolor="k")
+    ax.axhline(1.0, color="black", linewidth=0.8, label="floor")
+    ax.axhline(
+        P50_WITHIN_FLOOR, color="grey", linewidth=0.8, linestyle="--", label=f"{P50_WITHIN_FLOOR}x"
+    )
+    ax.set_yscale("log")
+    ratios = [entry["p50_ratio_to_floor"] or 1.0 for entry in result["results"]]
+    low, high = min(ratios) / 1.3, max(ratios) * 1.3
+    ticks = [tick for tick in (0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if low <= tick <= high]
+    ax.set_yticks(ticks, [f"{tick:g}x" for tick in ticks])
+    ax.minorticks_off()
+    ax.set_xticks(range(len(rows)), rows)
+    ax.set_ylabel("p50 / floor p50 (log; lower is better)")
+    ax.set_title(f"p50 latency relative to floor ({result['machine']['mode']} run)")
+    ax.legend(ncols=len(impls) + 2, fontsize="small", loc="upper left")
+    ax.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def write(
+    result: dict[str, Any], out: Path, *, chart_wanted: bool, log: Callable[[str], None]
+) -> dict[str, Path]:
+    """Write latest.json, latest.md and (with matplotlib) latest.png into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "latest.json", "md": out / "latest.md"}
+    paths["json"].write_text(json.dumps(result, indent=1) + "\n")
+    paths["md"].write_text(markdown(result))
+    if chart_wanted:
+        png = out / "latest.png"
+        if chart(result, png):
+            paths["png"] = png
+        else:
+            log("matplotlib is not installed (pip install -e '.[bench]'): no chart")
+    return paths
