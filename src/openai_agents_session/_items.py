@@ -4,13 +4,16 @@ This is the storage format the spec shows and 0.1.0 wrote: the item itself as JS
 envelope. orjson does the work; the standard library steps in only where orjson would lose
 information (integers beyond 64 bits, strings with lone surrogates) and to read NaN and
 Infinity, which 0.1.0's ``json.dumps`` could write.
+
+orjson reads integers beyond 64 bits as floats, so what the standard library wrote for us is
+marked with one leading space (still plain JSON, for any reader) and read back with it. An
+integer beyond 64 bits that 0.1.0 wrote (unmarked) comes back as a float.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,9 +32,10 @@ _ORJSON_OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
-# orjson reads integers beyond 64 bits as floats; a run of 19 digits may be one of those.
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
-_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+# Leads a payload the standard library wrote, so that it is also read by it, exactly.
+_STDLIB_MARK = b" "
+# Past this size, walking the value is cheaper than searching the bytes for "null".
+_NULL_SEARCH_BYTES = 2048
 # What orjson refuses that JSON can still hold exactly, by the start of orjson's message.
 _STDLIB_CAN_ENCODE = ("Integer exceeds 64-bit range", "str is not valid UTF-8", "Recursion limit")
 
@@ -83,8 +87,8 @@ def encode_item(item: TResponseInputItem | object) -> bytes:
         if not str(exc).startswith(_STDLIB_CAN_ENCODE):
             raise ItemEncodeError(f"cannot store item as JSON: {exc}") from exc
         data = _encode_with_stdlib(value, exc)
-    # orjson writes NaN and Infinity as null: look closer only when a null is there at all.
-    if b"null" in data and _has_non_finite_float(value):
+    # orjson writes NaN and Infinity as null: look closer only when a null may be one.
+    if (len(data) > _NULL_SEARCH_BYTES or b"null" in data) and _has_non_finite_float(value):
         raise ItemEncodeError("cannot store NaN or Infinity: JSON has no such numbers")
     return data
 
@@ -95,7 +99,7 @@ def _encode_with_stdlib(value: object, orjson_error: TypeError) -> bytes:
         text = json.dumps(value, default=_reject, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as exc:
         raise ItemEncodeError(f"cannot store item as JSON: {orjson_error}") from exc
-    return text.encode("ascii")
+    return _STDLIB_MARK + text.encode("ascii")
 
 
 def encode_items(items: Iterable[TResponseInputItem | object]) -> list[bytes]:
@@ -132,12 +136,7 @@ def decode_item(raw: bytes | str) -> TResponseInputItem:
         ItemDecodeError: The payload is not JSON, or not a JSON object.
     """
     try:
-        long_digits = (
-            _LONG_DIGITS_BYTES.search(raw)
-            if isinstance(raw, bytes)
-            else _LONG_DIGITS_TEXT.search(raw)
-        )
-        value = json.loads(raw) if long_digits else orjson.loads(raw)
+        value = json.loads(raw) if raw[:1] in (b" ", " ") else orjson.loads(raw)
     except ValueError:
         try:
             value = json.loads(raw)  # NaN and Infinity, as 0.1.0 may have written them

@@ -45,6 +45,7 @@ __all__ = [
     "SourceSession",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
+    "escape_glob",
     "iter_sdk_redis_sessions",
     "iter_sqlite_sessions",
 ]
@@ -195,17 +196,9 @@ def _read_sqlite_session(
     cursor = conn.execute(
         f"SELECT message_data FROM {messages} WHERE session_id = ? ORDER BY id", (session_id,)
     )
-    rows = 0
-
-    def payloads() -> Iterator[object]:
-        nonlocal rows
-        for (data,) in cursor:
-            rows += 1
-            yield data
-
-    items, skipped = _decode_all(payloads(), repr(str(path)), session_id)
-    if rows == 0:
-        return None
+    items, skipped = _decode_all((data for (data,) in cursor), repr(str(path)), session_id)
+    if not items and not skipped:
+        return None  # no such session
     meta = conn.execute(
         f"SELECT created_at, updated_at FROM {sessions} WHERE session_id = ?", (session_id,)
     ).fetchone()
@@ -366,9 +359,11 @@ async def _scan_pages(client: SourceRedisClient, pattern: str, count: int) -> As
         for node in client.get_primaries():
             cursor = 0
             while True:
-                cursors, keys = await client.scan(
+                # A cluster's SCAN replies {node name: cursor}, whatever redis-py's stubs say.
+                reply: Any = await client.scan(
                     cursor, match=pattern, count=count, _type="list", target_nodes=node
                 )
+                cursors, keys = reply
                 cursor = int(cursors[node.name])
                 yield keys
                 if cursor == 0:

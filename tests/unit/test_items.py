@@ -116,3 +116,15 @@ def test_decode_item_reads_nan_that_0_1_0_could_write() -> None:
     """json.dumps (0.1.0) wrote NaN as a bare token; it still decodes."""
     decoded = decode_item(b'{"x": NaN}')
     assert math.isnan(decoded["x"])  # type: ignore[typeddict-item]
+
+
+def test_stdlib_payloads_are_marked_and_still_plain_json() -> None:
+    """Big integers are written by the standard library, behind one space json.loads accepts."""
+    data = encode_item({"big": 2**70})
+    assert data == b' {"big":1180591620717411303424}'
+    assert json.loads(data) == {"big": 2**70}
+
+
+def test_orjson_payloads_are_not_marked() -> None:
+    """The common case starts with '{', as 0.1.0 and the spec's format have it."""
+    assert encode_item({"n": 2**63 - 1}).startswith(b"{")
