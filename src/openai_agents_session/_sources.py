@@ -13,12 +13,15 @@ Two sources, both read-only and streamed one session at a time:
   written. With a TTL every key gets the same expiry, refreshed by each append.
 
 A session is its messages: one whose history is empty (every item popped) has nothing to
-migrate and is not listed. Items are decoded as our sessions store them (JSON objects); a row
-or element that is not one is skipped with a warning and counted in ``skipped_items``.
+migrate and is not listed. Items are decoded as the SDK decodes them (UTF-8, ``json.loads``),
+so they come back exactly as its ``get_items()`` returns them, integers beyond 64 bits
+included; a row or element that is not a JSON object is skipped with a warning and counted
+in ``skipped_items``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -30,7 +33,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from ._items import decode_item
 from .errors import ConfigurationError, ItemDecodeError
 
 if TYPE_CHECKING:
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
     SourceRedisClient: TypeAlias = Redis | RedisCluster
 
 __all__ = [
+    "SDK_MESSAGES_TABLE",
     "SDK_REDIS_KEY_PREFIX",
+    "SDK_SESSIONS_TABLE",
     "SourceSession",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
@@ -78,17 +82,30 @@ class SourceSession:
     """Stored items that were not JSON objects, left out of ``items`` with a warning."""
 
 
+def _decode_sdk_item(payload: object) -> TResponseInputItem:
+    """Decode one payload with the SDK's own decoder, which wrote it: nothing is approximated."""
+    try:
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8")
+        if not isinstance(payload, str):
+            raise ItemDecodeError(f"stored payload is a {type(payload).__name__}, not JSON")
+        value = json.loads(payload)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
+        raise ItemDecodeError(f"stored payload is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ItemDecodeError(f"stored payload is a JSON {type(value).__name__}, not an object")
+    return cast("TResponseInputItem", value)
+
+
 def _decode_all(
     payloads: Iterable[object], where: str, session_id: str
 ) -> tuple[list[TResponseInputItem], int]:
-    """Decode payloads the way our sessions store items; count what cannot be."""
+    """Decode every payload of a session; count what is not an item."""
     items: list[TResponseInputItem] = []
     skipped = 0
     for payload in payloads:
         try:
-            if not isinstance(payload, str | bytes):
-                raise ItemDecodeError(f"stored payload is a {type(payload).__name__}, not JSON")
-            items.append(decode_item(payload))
+            items.append(_decode_sdk_item(payload))
         except ItemDecodeError as exc:
             skipped += 1
             logger.warning(
@@ -240,6 +257,8 @@ def iter_sqlite_sessions(
             the SDK's; also raised by the iterator if the file becomes unreadable.
     """
     file = Path(os.fspath(path))
+    if session_ids is not None:
+        _validated_ids(session_ids)
     _check_sqlite(file, sessions_table, messages_table).close()
     return _stream_sqlite(file, sessions_table, messages_table, session_ids)
 
@@ -272,8 +291,8 @@ def count_sqlite_sessions(
         ConfigurationError: As :func:`iter_sqlite_sessions`.
     """
     file = Path(os.fspath(path))
-    messages = _quote_identifier(messages_table)
     with closing(_check_sqlite(file, sessions_table, messages_table)) as conn:
+        messages = _quote_identifier(messages_table)
         try:
             if session_ids is None:
                 row = conn.execute(f"SELECT COUNT(DISTINCT session_id) FROM {messages}").fetchone()
@@ -476,7 +495,7 @@ async def iter_sdk_redis_sessions(
         for session_id in page:
             meta_key = f"{key_prefix}:{session_id}"
             messages_key = meta_key + _MESSAGES_SUFFIX
-            pipe = client.pipeline()
+            pipe = client.pipeline(transaction=False)
             pipe.execute_command("HMGET", meta_key, *_SESSION_COLUMNS, **raw_bytes)
             pipe.execute_command("LRANGE", messages_key, 0, -1, **raw_bytes)
             pipe.execute_command("PTTL", messages_key)
@@ -523,7 +542,7 @@ async def count_sdk_redis_sessions(
     await _ready(client)
     total = 0
     async for page in _candidates(client, key_prefix, session_ids, scan_count):
-        pipe = client.pipeline()
+        pipe = client.pipeline(transaction=False)
         for session_id in page:
             meta_key = f"{key_prefix}:{session_id}"
             pipe.execute_command("TYPE", meta_key + _MESSAGES_SUFFIX)
