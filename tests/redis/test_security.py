@@ -44,11 +44,15 @@ async def app_client(least_privilege_server: RedisServer) -> AsyncIterator[redis
 async def test_every_operation_works_with_only_the_documented_acl(
     app_client: redis_asyncio.Redis, least_privilege_server: RedisServer
 ) -> None:
-    """Add (with TTL and batch ids), get, limit, pop, clear, ping, and the wrong-type path."""
+    """Every operation, metadata and owner index included, and the wrong-type path."""
     admin_url = f"redis://127.0.0.1:{least_privilege_server.port}"  # the default user
     async with redis_asyncio.from_url(admin_url) as admin:
         await admin.script_flush()  # the user must be able to load the scripts itself
-        session = RedisSession("u1", app_client, key_prefix=PREFIX, ttl=60)
+        session = RedisSession(
+            "u1", app_client, key_prefix=PREFIX, ttl=60, max_items=10, owner="ada"
+        )
+        await session.set_metadata(title="t", tags=["x"])
+        assert (await session.get_metadata()).title == "t"
         await session.add_items([ITEM, ITEM])
         assert await session.get_items(limit=1) == [ITEM]
         assert await session.pop_item() == ITEM
@@ -88,8 +92,9 @@ async def test_cluster_works_with_the_cluster_acl(
     client = RedisCluster(host="127.0.0.1", port=first.port, username="clusterapp", password="pw")
     try:
         for session_id in ("a", "b", "c", "d"):
-            session = RedisSession(session_id, client, key_prefix=key_prefix, ttl=60)
+            session = RedisSession(session_id, client, key_prefix=key_prefix, ttl=60, owner="o")
             await session.add_items([ITEM])
+            await session.set_metadata(title=session_id)
             assert await session.pop_item() == ITEM
             await session.clear_session()
     finally:

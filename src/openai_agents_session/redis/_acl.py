@@ -7,10 +7,36 @@ from ._keys import DEFAULT_KEY_PREFIX
 __all__ = ["acl_rules"]
 
 # Sent by the client: reads, pops, the scripts (and loading them after a restart), the
-# wrong-type diagnosis, WAIT for the durability option, PING for health checks.
-_CLIENT_COMMANDS = ("evalsha", "script|load", "lrange", "rpop", "type", "wait", "ping")
+# wrong-type diagnosis, WAIT for the durability option, PING for health checks, metadata
+# reads, and the owner index where it cannot be updated by a script (a cluster).
+_CLIENT_COMMANDS = (
+    "evalsha",
+    "script|load",
+    "lrange",
+    "rpop",
+    "type",
+    "wait",
+    "ping",
+    "hgetall",
+    "zadd",
+    "zrem",
+)
 # Run inside the Lua scripts: ACLs apply to these too.
-_SCRIPT_COMMANDS = ("rpush", "expire", "lpos", "llen", "lpush", "ltrim", "del")
+_SCRIPT_COMMANDS = (
+    "rpush",
+    "expire",
+    "lpos",
+    "llen",
+    "lindex",
+    "lpush",
+    "ltrim",
+    "del",
+    "hget",
+    "hset",
+    "hsetnx",
+    "hdel",
+    "time",
+)
 # What a RedisCluster client needs to discover the nodes and to route commands.
 _CLUSTER_COMMANDS = ("cluster|slots", "cluster|shards", "command", "readonly")
 
@@ -32,5 +58,5 @@ def acl_rules(key_prefix: str = DEFAULT_KEY_PREFIX, *, cluster: bool = False) ->
     """
     commands = _CLIENT_COMMANDS + _SCRIPT_COMMANDS + (_CLUSTER_COMMANDS if cluster else ())
     rules = ["resetkeys", "resetchannels", "-@all", *(f"+{command}" for command in commands)]
-    rules += [f"~{key_prefix}:*", f"~{{{key_prefix}:*"]
+    rules += [f"~{key_prefix}:*", f"~{{{key_prefix}:*"]  # lists; companions and owner indexes
     return " ".join(rules)

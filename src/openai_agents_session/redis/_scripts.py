@@ -32,6 +32,7 @@ class Scripts:
 
     add_items: AsyncScript
     clear_session: AsyncScript
+    set_metadata: AsyncScript
 
 
 _registered: weakref.WeakKeyDictionary[RedisClient, Scripts] = weakref.WeakKeyDictionary()
@@ -44,6 +45,7 @@ def scripts_for(client: RedisClient) -> Scripts:
         scripts = Scripts(
             add_items=client.register_script(load_script("add_items")),
             clear_session=client.register_script(load_script("clear_session")),
+            set_metadata=client.register_script(load_script("set_metadata")),
         )
         _registered[client] = scripts
     return scripts

@@ -8,8 +8,10 @@ import logging
 import os
 import weakref
 from collections.abc import Awaitable
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+import orjson
 import redis.asyncio as redis_asyncio
 from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
@@ -28,11 +30,14 @@ from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
     BATCHES_SUFFIX,
     DEFAULT_KEY_PREFIX,
+    META_SUFFIX,
     companion_key,
+    owner_index_key,
     session_key,
     validate_prefix,
     validate_session_id,
 )
+from ._records import SessionMetadata, parse_metadata
 from ._scripts import scripts_for
 
 if TYPE_CHECKING:
@@ -100,6 +105,13 @@ async def _initialize_cluster(client: RedisCluster) -> None:
         await client.initialize()
 
 
+def _pairs(fields: Any) -> dict[bytes | str, bytes | str]:
+    """HGETALL with NEVER_DECODE answers a flat list under RESP2 and a dict under RESP3."""
+    if isinstance(fields, dict):
+        return fields
+    return dict(zip(fields[::2], fields[1::2], strict=True))
+
+
 async def _raise(error: Exception) -> None:
     """Raise ``error`` inside ``_call`` so pipeline errors are mapped like any other."""
     raise error
@@ -135,6 +147,8 @@ class RedisSession:
         session_settings: SessionSettings | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
+        max_items: int | None = None,
+        owner: str | None = None,
     ) -> None:
         """Create a session over a client the caller owns.
 
@@ -149,6 +163,10 @@ class RedisSession:
                 the append (Redis ``WAIT``); 0 does not wait.
             wait_timeout_ms: How long ``add_items`` waits for those replicas before it raises
                 :class:`ReplicationError`.
+            max_items: Keep at most this many of the newest items, trimmed by the append
+                itself; a tool output is never left as the oldest item without its call.
+            owner: The user this session belongs to: every append moves the session to the
+                top of the owner's index (``RedisSessionStore.owner_sessions``).
 
         Raises:
             ConfigurationError: An argument is out of range or of the wrong type.
@@ -160,6 +178,13 @@ class RedisSession:
         self._ttl = _validate_ttl(ttl)
         self._key = session_key(self._key_prefix, self.session_id)
         self._batches_key = companion_key(self._key, BATCHES_SUFFIX)
+        self._meta_key = companion_key(self._key, META_SUFFIX)
+        self._max_items = (
+            0 if max_items is None else _validate_count("max_items", max_items, minimum=1)
+        )
+        self._owner: str | None = None
+        self._index_key: str | None = None
+        self._set_owner(owner)
         self._wait_replicas = _validate_count("wait_replicas", wait_replicas, minimum=0)
         self._wait_timeout_ms = _validate_count("wait_timeout_ms", wait_timeout_ms, minimum=1)
         # The batch of the last add_items whose outcome is unknown (the connection failed after
@@ -181,6 +206,8 @@ class RedisSession:
         session_settings: SessionSettings | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
+        max_items: int | None = None,
+        owner: str | None = None,
         cluster: bool = False,
         **client_options: Any,
     ) -> RedisSession:
@@ -195,6 +222,8 @@ class RedisSession:
             session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
             wait_replicas: Replicas that must acknowledge each append (see ``__init__``).
             wait_timeout_ms: How long to wait for them.
+            max_items: Keep at most this many of the newest items (see ``__init__``).
+            owner: The user this session belongs to (see ``__init__``).
             cluster: Connect to a Redis Cluster through any of its nodes.
             **client_options: Passed to redis-py's ``from_url``, such as ``socket_timeout``.
 
@@ -222,6 +251,8 @@ class RedisSession:
             session_settings=session_settings,
             wait_replicas=wait_replicas,
             wait_timeout_ms=wait_timeout_ms,
+            max_items=max_items,
+            owner=owner,
         )
         session._owns_client = True
         return session
@@ -299,12 +330,19 @@ class RedisSession:
                 batch_id = unconfirmed[1]
             else:
                 batch_id = _new_batch_id()
-        keys = [self._key, self._batches_key]
+        keys = [self._key, self._batches_key, self._meta_key]
+        # A cluster keeps the owner's index in another slot: it is updated after the append.
+        index_in_script = self._index_key is not None and not self._is_cluster
+        if index_in_script:
+            keys.append(cast("str", self._index_key))
         args: list[bytes | str | int] = [
             self._ttl or 0,
             batch_id,
             BATCH_MEMORY_S,
             BATCH_MEMORY_COUNT,
+            self._max_items,
+            self.session_id,
+            self._owner or "",
             *encoded,
         ]
         try:
@@ -318,6 +356,8 @@ class RedisSession:
             self._unconfirmed = (encoded, batch_id)
             raise
         self._unconfirmed = None
+        if self._index_key is not None and not index_in_script:
+            await self._touch_owner_index()
 
     async def _append_and_wait(self, keys: list[str], args: list[bytes | str | int]) -> None:
         """Append, then WAIT for replicas, in one round trip (two on a cluster)."""
@@ -379,7 +419,82 @@ class RedisSession:
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
         """
         self._check_open()
-        await self._call(self._scripts.clear_session(keys=[self._key, self._batches_key]))
+        keys = [self._key, self._batches_key, self._meta_key]
+        if self._index_key is not None:
+            if self._is_cluster:
+                await self._call(self._client.zrem(self._index_key, self.session_id))
+            else:
+                keys.append(self._index_key)
+        await self._call(self._scripts.clear_session(keys=keys, args=[self.session_id]))
+
+    @property
+    def owner(self) -> str | None:
+        """The user this session belongs to, as this object knows it."""
+        return self._owner
+
+    async def get_metadata(self) -> SessionMetadata:
+        """Return the session's metadata: created_at, updated_at, title, owner and tags."""
+        self._check_open()
+        fields = await self._call(self._command("HGETALL", self._meta_key))
+        return parse_metadata(_pairs(fields))
+
+    async def set_metadata(
+        self,
+        *,
+        title: str | EllipsisType | None = ...,
+        owner: str | EllipsisType | None = ...,
+        tags: list[str] | tuple[str, ...] | EllipsisType | None = ...,
+    ) -> None:
+        """Set user fields of the session's metadata; omitted fields stay, None removes one.
+
+        Setting ``owner`` moves the session from the previous owner's index to the new one's.
+
+        Raises:
+            ConfigurationError: A value is of the wrong type.
+        """
+        self._check_open()
+        args: list[str | int] = [self._ttl or 0]
+        for name, value in (("title", title), ("owner", owner)):
+            if value is ...:
+                continue
+            if value is not None and not isinstance(value, str):
+                raise ConfigurationError(f"{name} must be a str or None, got {value!r}")
+            args += [name, value or ""]
+        if tags is not ...:
+            if tags is not None and not all(isinstance(tag, str) for tag in tags):
+                raise ConfigurationError(f"tags must be a list of str or None, got {tags!r}")
+            args += ["tags", orjson.dumps(list(tags)).decode() if tags else ""]
+        previous = await self._call(self._scripts.set_metadata(keys=[self._meta_key], args=args))
+        if owner is ...:
+            return
+        if isinstance(previous, bytes):
+            previous = previous.decode()
+        if previous and previous != owner:
+            await self._call(
+                self._client.zrem(owner_index_key(self._key_prefix, previous), self.session_id)
+            )
+        self._set_owner(owner)
+        if self._index_key is not None:
+            await self._touch_owner_index()
+
+    def _set_owner(self, owner: str | None) -> None:
+        if owner is not None and (not isinstance(owner, str) or not owner):
+            raise ConfigurationError(f"owner must be a non-empty str or None, got {owner!r}")
+        self._owner = owner
+        self._index_key = None if owner is None else owner_index_key(self._key_prefix, owner)
+
+    async def _touch_owner_index(self) -> None:
+        """Put this session at the top of its owner's index (best effort on a cluster)."""
+        index_key = cast("str", self._index_key)
+        time_s, time_us = await self._call(self._client.time())
+        try:
+            await self._call(
+                self._client.zadd(index_key, {self.session_id: time_s + time_us / 1e6})
+            )
+            if self._ttl:
+                await self._call(self._client.expire(index_key, self._ttl))
+        except BackendUnavailableError as exc:
+            logger.warning("owner index %r not updated for %r: %s", index_key, self._key, exc)
 
     async def ping(self) -> bool:
         """Return True when the server answers; raise the driver's error when it does not."""
