@@ -19,11 +19,12 @@ from .errors import (
     ReplicationError,
     SessionClosedError,
     SessionError,
+    SessionExistsError,
     WrongKeyTypeError,
 )
 
 if TYPE_CHECKING:
-    from .redis import RedisSession
+    from .redis import RedisSession, RedisSessionStore
 
 __version__ = "0.2.0.dev0"
 
@@ -35,9 +36,11 @@ __all__ = [
     "ItemEncodeError",
     "MissingDependencyError",
     "RedisSession",
+    "RedisSessionStore",
     "ReplicationError",
     "SessionClosedError",
     "SessionError",
+    "SessionExistsError",
     "WrongKeyTypeError",
     "__version__",
 ]
@@ -45,6 +48,7 @@ __all__ = [
 # name -> module that defines it, imported on first access.
 _LAZY_EXPORTS = {
     "RedisSession": ".redis",
+    "RedisSessionStore": ".redis",
 }
 
 

@@ -31,7 +31,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from .errors import ConfigurationError, ItemDecodeError
 
@@ -49,7 +49,6 @@ __all__ = [
     "SourceSession",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
-    "escape_glob",
     "iter_sdk_redis_sessions",
     "iter_sqlite_sessions",
 ]
@@ -62,7 +61,6 @@ SDK_MESSAGES_TABLE = "agent_messages"
 _MESSAGES_SUFFIX = ":messages"
 # How much of an undecodable payload a warning quotes.
 _LOGGED_PAYLOAD_CHARS = 120
-_GLOB_SPECIALS = frozenset("*?[]\\")
 
 
 @dataclass(frozen=True)
@@ -322,11 +320,6 @@ def _validated_ids(session_ids: Sequence[str]) -> Sequence[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def escape_glob(text: str) -> str:
-    """Escape ``text`` for a Redis MATCH pattern, so a prefix matches only itself."""
-    return "".join("\\" + char if char in _GLOB_SPECIALS else char for char in text)
-
-
 def _text(value: object) -> str | None:
     """A reply as text: bytes (the default) or str (``decode_responses``); None if not UTF-8."""
     if isinstance(value, bytes):
@@ -356,46 +349,6 @@ def _validate_redis_options(key_prefix: object, scan_count: object) -> str:
     return key_prefix
 
 
-async def _ready(client: SourceRedisClient) -> None:
-    """Discover a cluster's nodes once, before ``get_primaries()`` or concurrent commands."""
-    from redis.asyncio.cluster import RedisCluster
-
-    if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
-        from .redis._session import _initialize_cluster
-
-        await _initialize_cluster(client)
-
-
-async def _scan_pages(client: SourceRedisClient, pattern: str, count: int) -> AsyncIterator[Any]:
-    """SCAN every primary for lists matching ``pattern``, one page of keys at a time.
-
-    A cluster's primaries are scanned one after the other with ``target_nodes``: each holds
-    its own keyspace, and a plain SCAN would reach one node only.
-    """
-    from redis.asyncio.cluster import RedisCluster
-
-    if isinstance(client, RedisCluster):
-        for node in client.get_primaries():
-            cursor = 0
-            while True:
-                # A cluster's SCAN replies {node name: cursor}, whatever redis-py's stubs say.
-                reply: Any = await client.scan(
-                    cursor, match=pattern, count=count, _type="list", target_nodes=node
-                )
-                cursors, keys = reply
-                cursor = int(cursors[node.name])
-                yield keys
-                if cursor == 0:
-                    break
-        return
-    cursor = 0
-    while True:
-        cursor, keys = await client.scan(cursor, match=pattern, count=count, _type="list")
-        yield keys
-        if int(cursor) == 0:
-            break
-
-
 async def _candidates(
     client: SourceRedisClient,
     key_prefix: str,
@@ -413,9 +366,11 @@ async def _candidates(
             yield ids[start : start + scan_count]
         return
     head = len(key_prefix) + 1
+    from .redis._scan import escape_glob, scan_keys
+
     pattern = f"{escape_glob(key_prefix)}:*{_MESSAGES_SUFFIX}"
     seen: set[bytes] = set()
-    async for keys in _scan_pages(client, pattern, scan_count):
+    async for keys in scan_keys(client, pattern, count=scan_count):
         page: list[str] = []
         for key in keys:
             raw = key if isinstance(key, bytes) else str(key).encode("utf-8", "surrogateescape")
@@ -489,7 +444,9 @@ async def iter_sdk_redis_sessions(
     from redis.client import NEVER_DECODE
 
     key_prefix = _validate_redis_options(key_prefix, scan_count)
-    await _ready(client)
+    from .redis._scan import ready
+
+    await ready(client)
     raw_bytes = {NEVER_DECODE: True}
     async for page in _candidates(client, key_prefix, session_ids, scan_count):
         for session_id in page:
@@ -539,7 +496,9 @@ async def count_sdk_redis_sessions(
         ConfigurationError: An option is not valid.
     """
     key_prefix = _validate_redis_options(key_prefix, scan_count)
-    await _ready(client)
+    from .redis._scan import ready
+
+    await ready(client)
     total = 0
     async for page in _candidates(client, key_prefix, session_ids, scan_count):
         pipe = client.pipeline(transaction=False)

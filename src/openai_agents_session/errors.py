@@ -5,6 +5,7 @@ SessionError                     base of everything we raise
 ├── ConfigurationError           bad URL, option or argument (also a ValueError)
 ├── MissingDependencyError       an optional extra is not installed (also an ImportError)
 ├── SessionClosedError           the session was used after close()
+├── SessionExistsError           a fork or import would overwrite a session
 ├── ItemEncodeError              an item cannot be stored as JSON (also a TypeError)
 ├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
 └── BackendError                 the store failed; __cause__ holds the driver error
@@ -30,6 +31,7 @@ __all__ = [
     "ReplicationError",
     "SessionClosedError",
     "SessionError",
+    "SessionExistsError",
     "WrongKeyTypeError",
 ]
 
@@ -48,6 +50,10 @@ class MissingDependencyError(SessionError, ImportError):
 
 class SessionClosedError(SessionError):
     """Raised when a session is used after ``close()`` released its client."""
+
+
+class SessionExistsError(SessionError):
+    """Raised when a fork or import would overwrite an existing session without ``replace``."""
 
 
 class ItemEncodeError(SessionError, TypeError):

@@ -30,11 +30,11 @@ from openai_agents_session._sources import (
     SourceSession,
     count_sdk_redis_sessions,
     count_sqlite_sessions,
-    escape_glob,
     iter_sdk_redis_sessions,
     iter_sqlite_sessions,
 )
 from openai_agents_session.errors import ConfigurationError
+from openai_agents_session.redis._scan import escape_glob
 
 USER = {"role": "user", "content": 'héllo 🎉 "quoted" \\ back'}
 ASSISTANT = {

@@ -1,4 +1,4 @@
-"""Redis backend: :class:`RedisSession`, and the ACL its users need."""
+"""Redis backend: sessions, the store over them, their records, and the ACL they need."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ except ImportError as exc:
     raise missing("redis", "redis") from exc
 
 from ._acl import acl_rules
+from ._records import OwnedSession, SessionInfo, SessionMetadata, SessionRecord
 from ._session import RedisSession
+from ._store import RedisSessionStore
 
-__all__ = ["RedisSession", "acl_rules"]
+__all__ = [
+    "OwnedSession",
+    "RedisSession",
+    "RedisSessionStore",
+    "SessionInfo",
+    "SessionMetadata",
+    "SessionRecord",
+    "acl_rules",
+]
 
 del redis  # only imported to check that it is installed

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-__all__ = ["SessionInfo", "SessionMetadata", "parse_metadata"]
+from .._items import encode_item
+from ..errors import ItemDecodeError
+
+if TYPE_CHECKING:
+    from agents import TResponseInputItem
+
+__all__ = ["OwnedSession", "SessionInfo", "SessionMetadata", "SessionRecord", "parse_metadata"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +98,89 @@ def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata
         owner=_text(by_name.get("owner")),
         tags=tags,
     )
+
+
+def metadata_fields(metadata: SessionMetadata) -> list[str]:
+    """Return the metadata as the hash's field, value pairs (absent fields left out)."""
+    pairs: list[str] = []
+    for name in ("created_at", "updated_at", "title", "owner"):
+        value = getattr(metadata, name)
+        if value is not None:
+            pairs += [name, f"{value:.6f}" if isinstance(value, float) else str(value)]
+    if metadata.tags:
+        pairs += ["tags", orjson.dumps(list(metadata.tags)).decode()]
+    return pairs
+
+
+@dataclass(frozen=True)
+class OwnedSession:
+    """One entry of an owner's index: a session id and when it was last written."""
+
+    session_id: str
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A whole session, as export writes and import reads it: one JSON object per line.
+
+    Attributes:
+        session_id: The session's id (``"id"`` in JSON).
+        items: Its items, oldest first.
+        ttl_seconds: Seconds it had left to live when exported (``"ttl"``), or None.
+        metadata: Its metadata.
+    """
+
+    session_id: str
+    items: list[TResponseInputItem]
+    ttl_seconds: int | None = None
+    metadata: SessionMetadata = field(default_factory=SessionMetadata)
+
+    def to_json(self) -> bytes:
+        """Return the record as one line of JSON (without the newline)."""
+        metadata = {
+            "created_at": self.metadata.created_at,
+            "updated_at": self.metadata.updated_at,
+            "title": self.metadata.title,
+            "owner": self.metadata.owner,
+            "tags": list(self.metadata.tags),
+        }
+        head = orjson.dumps({"id": self.session_id, "ttl": self.ttl_seconds, "metadata": metadata})
+        # Items go through the same encoder as appends, so big integers stay exact.
+        items = b",".join(encode_item(item) for item in self.items)
+        return head[:-1] + b',"items":[' + items + b"]}"
+
+    @classmethod
+    def from_json(cls, line: bytes | str) -> SessionRecord:
+        """Parse one line written by :meth:`to_json` (or by hand, with the same fields).
+
+        Raises:
+            ItemDecodeError: The line is not such an object.
+        """
+        data = line.encode() if isinstance(line, str) else line
+        try:
+            # A space after "[" or "," marks an item the standard library wrote (big
+            # integers): orjson would read those as floats.
+            exact = b"[ {" in data or b", {" in data
+            value: Any = json.loads(data) if exact else orjson.loads(data)
+        except ValueError as exc:
+            raise ItemDecodeError(f"session line is not JSON: {exc}") from exc
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+            raise ItemDecodeError('session line must be an object with a string "id"')
+        items = value.get("items", [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ItemDecodeError(f'session {value["id"]!r}: "items" must be a list of objects')
+        ttl = value.get("ttl")
+        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0):
+            raise ItemDecodeError(f'session {value["id"]!r}: "ttl" must be a positive int or null')
+        raw_metadata = value.get("metadata") or {}
+        if not isinstance(raw_metadata, dict):
+            raise ItemDecodeError(f'session {value["id"]!r}: "metadata" must be an object')
+        metadata = parse_metadata(
+            {
+                name: orjson.dumps(raw).decode() if name == "tags" else str(raw)
+                for name, raw in raw_metadata.items()
+                if raw is not None and raw != []
+            }
+        )
+        return cls(value["id"], items, ttl, metadata)

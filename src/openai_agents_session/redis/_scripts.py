@@ -33,6 +33,8 @@ class Scripts:
     add_items: AsyncScript
     clear_session: AsyncScript
     set_metadata: AsyncScript
+    fork_session: AsyncScript
+    publish_session: AsyncScript
 
 
 _registered: weakref.WeakKeyDictionary[RedisClient, Scripts] = weakref.WeakKeyDictionary()
@@ -46,6 +48,8 @@ def scripts_for(client: RedisClient) -> Scripts:
             add_items=client.register_script(load_script("add_items")),
             clear_session=client.register_script(load_script("clear_session")),
             set_metadata=client.register_script(load_script("set_metadata")),
+            fork_session=client.register_script(load_script("fork_session")),
+            publish_session=client.register_script(load_script("publish_session")),
         )
         _registered[client] = scripts
     return scripts

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from agents.memory import SessionSettings
     from typing_extensions import Self
 
-__all__ = ["RedisClient", "RedisSession"]
+__all__ = ["RedisClient", "RedisSession", "driver_call", "raise_error"]
 
 RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
 """A client RedisSession accepts: a plain, Sentinel-managed or cluster client."""
@@ -105,16 +105,49 @@ async def _initialize_cluster(client: RedisCluster) -> None:
         await client.initialize()
 
 
+async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
+    """Await one driver call on ``client``, mapping its errors onto the library's hierarchy.
+
+    This is the one boundary where driver errors are mapped. A WRONGTYPE reply becomes a
+    WrongKeyTypeError naming ``key`` and the type it holds.
+    """
+    try:
+        if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
+            try:
+                await _initialize_cluster(client)
+            except BaseException:
+                if inspect.iscoroutine(command):
+                    command.close()  # never sent: do not leave it un-awaited
+                raise
+        return await command
+    except ResponseError as exc:
+        if str(exc).startswith("WRONGTYPE"):
+            raise await _wrong_type_error(client, key) from exc
+        raise map_driver_error(exc) from exc
+    except DRIVER_ERRORS as exc:
+        raise map_driver_error(exc) from exc
+
+
+async def _wrong_type_error(client: RedisClient, key: str) -> WrongKeyTypeError:
+    try:
+        key_type = await client.type(key)
+    except DRIVER_ERRORS:
+        key_type = "value of another type"
+    if isinstance(key_type, bytes):
+        key_type = key_type.decode()
+    return WrongKeyTypeError(key, str(key_type), expected="list")
+
+
+async def raise_error(error: Exception) -> None:
+    """Raise ``error``: lets a reply that a pipeline returned go through ``driver_call``."""
+    raise error
+
+
 def _pairs(fields: Any) -> dict[bytes | str, bytes | str]:
     """HGETALL with NEVER_DECODE answers a flat list under RESP2 and a dict under RESP3."""
     if isinstance(fields, dict):
         return fields
     return dict(zip(fields[::2], fields[1::2], strict=True))
-
-
-async def _raise(error: Exception) -> None:
-    """Raise ``error`` inside ``_call`` so pipeline errors are mapped like any other."""
-    raise error
 
 
 class RedisSession:
@@ -384,7 +417,7 @@ class RedisSession:
                     script.sha = await self._call(self._client.script_load(script.script))
                     continue
                 if isinstance(appended, Exception):
-                    await self._call(_raise(appended))
+                    await self._call(raise_error(appended))
                 break
         if int(acknowledged) < self._wait_replicas:
             raise ReplicationError(
@@ -538,27 +571,4 @@ class RedisSession:
 
     async def _call(self, command: Awaitable[Any]) -> Any:
         """Await one driver call, mapping its errors onto the library's hierarchy."""
-        try:
-            if self._is_cluster and getattr(self._client, "_initialize", False):
-                try:
-                    await _initialize_cluster(cast("RedisCluster", self._client))
-                except BaseException:
-                    if inspect.iscoroutine(command):
-                        command.close()  # never sent: do not leave it un-awaited
-                    raise
-            return await command
-        except ResponseError as exc:
-            if str(exc).startswith("WRONGTYPE"):
-                raise await self._wrong_type_error() from exc
-            raise map_driver_error(exc) from exc
-        except DRIVER_ERRORS as exc:
-            raise map_driver_error(exc) from exc
-
-    async def _wrong_type_error(self) -> WrongKeyTypeError:
-        try:
-            key_type = await self._client.type(self._key)
-        except DRIVER_ERRORS:
-            key_type = "value of another type"
-        if isinstance(key_type, bytes):
-            key_type = key_type.decode()
-        return WrongKeyTypeError(self._key, str(key_type), expected="list")
+        return await driver_call(self._client, command, key=self._key)

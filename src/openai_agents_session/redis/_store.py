@@ -1,0 +1,361 @@
+"""RedisSessionStore: find, inspect, copy, export and import the sessions under one prefix."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as redis_asyncio
+from redis.asyncio.cluster import RedisCluster
+from redis.crc import key_slot
+
+from .._items import decode_item, encode_items
+from ..errors import ConfigurationError, ItemDecodeError, SessionExistsError
+from ._keys import (
+    BATCHES_SUFFIX,
+    DEFAULT_KEY_PREFIX,
+    META_SUFFIX,
+    companion_key,
+    owner_index_key,
+    session_key,
+    validate_prefix,
+    validate_session_id,
+)
+from ._records import (
+    OwnedSession,
+    SessionInfo,
+    SessionRecord,
+    metadata_fields,
+    parse_metadata,
+)
+from ._scan import escape_glob, scan_keys
+from ._scripts import scripts_for
+from ._session import URL_SCHEMES, RedisClient, RedisSession, driver_call, logger, raise_error
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["RedisSessionStore"]
+
+STAGING_SUFFIX = "staging"
+# Items per command when a session is read or written in pieces.
+CHUNK_ITEMS = 1000
+# A staging list left by a crashed import disappears by itself after this long.
+STAGING_TTL_S = 3600
+
+
+class RedisSessionStore:
+    """All sessions under one key prefix: list, inspect, delete, fork, export and import.
+
+    Listing uses SCAN (on every primary of a cluster), never KEYS, and streams: memory stays
+    flat however many sessions there are. The store never changes a session's list format.
+    """
+
+    def __init__(self, redis_client: RedisClient, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+        """Create a store over a client the caller owns.
+
+        Args:
+            redis_client: A plain, Sentinel-managed or cluster ``redis.asyncio`` client.
+            key_prefix: The prefix the sessions were written with.
+
+        Raises:
+            ConfigurationError: The prefix is not valid.
+        """
+        self._client = redis_client
+        self._key_prefix = validate_prefix(key_prefix)
+        self._is_cluster = isinstance(redis_client, RedisCluster)
+        self._owns_client = False
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        cluster: bool = False,
+        **client_options: Any,
+    ) -> RedisSessionStore:
+        """Create a store with a client of its own, released by ``close()``.
+
+        Raises:
+            ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
+        """
+        scheme = url.partition("://")[0] if "://" in url else ""
+        if scheme not in URL_SCHEMES:
+            raise ConfigurationError(
+                f"unknown URL scheme {scheme!r}; expected redis, rediss or unix"
+            )
+        client: RedisClient = (
+            RedisCluster.from_url(url, **client_options)
+            if cluster
+            else redis_asyncio.from_url(url, **client_options)
+        )
+        store = cls(client, key_prefix=key_prefix)
+        store._owns_client = True
+        return store
+
+    @property
+    def key_prefix(self) -> str:
+        """The prefix of every session key of this store."""
+        return self._key_prefix
+
+    @property
+    def client(self) -> RedisClient:
+        """The client the store uses."""
+        return self._client
+
+    async def close(self) -> None:
+        """Release the client if this store created it (``from_url``)."""
+        if self._owns_client:
+            self._owns_client = False
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def session(self, session_id: str, **options: Any) -> RedisSession:
+        """Return a RedisSession of this store's prefix over the store's client.
+
+        Args:
+            session_id: The session's id.
+            **options: RedisSession's keyword options, such as ``ttl`` or ``owner``.
+        """
+        return RedisSession(session_id, self._client, key_prefix=self._key_prefix, **options)
+
+    async def list_sessions(self, pattern: str = "*", *, count: int = 1000) -> AsyncIterator[str]:
+        """Yield the id of every session whose id matches the glob ``pattern``.
+
+        Memory stays flat: nothing is remembered between pages. SCAN's guarantee applies:
+        every session that exists throughout is listed; one may appear twice if Redis
+        resizes its table meanwhile. The order is the keyspace's. Glob characters in the
+        prefix are escaped, so only this prefix's sessions match.
+
+        Args:
+            pattern: A Redis glob over session ids (``*``, ``?``, ``[abc]``).
+            count: The COUNT hint of each SCAN call.
+        """
+        start = len(self._key_prefix) + 1
+        match = f"{escape_glob(self._key_prefix)}:{pattern}"
+        async for keys in scan_keys(self._client, match, count=count):
+            for key in keys:
+                text = key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key
+                yield text[start:]
+
+    async def count_sessions(self, pattern: str = "*") -> int:
+        """Return how many sessions match ``pattern`` (one full SCAN)."""
+        return sum([1 async for _ in self.list_sessions(pattern)])
+
+    async def info(self, session_id: str) -> SessionInfo:
+        """Return a session's item count, TTL, memory, idle time and metadata, in one round trip.
+
+        A session that does not exist has ``item_count == 0``.
+        """
+        key = session_key(self._key_prefix, validate_session_id(session_id))
+        pipe = self._client.pipeline(transaction=False)
+        pipe.llen(key)
+        pipe.ttl(key)
+        pipe.memory_usage(key)
+        pipe.object("idletime", key)
+        pipe.hgetall(companion_key(key, META_SUFFIX))
+        count, ttl, memory, idle, meta = await self._call(pipe.execute(raise_on_error=False), key)
+        for reply in (count, ttl, memory, meta):
+            if isinstance(reply, Exception):
+                await self._call(raise_error(reply), key)
+        return SessionInfo(
+            session_id=session_id,
+            key=key,
+            item_count=int(count),
+            ttl_seconds=int(ttl) if ttl is not None and int(ttl) >= 0 else None,
+            memory_bytes=None if memory is None else int(memory),
+            idle_seconds=None if idle is None or isinstance(idle, Exception) else int(idle),
+            metadata=parse_metadata(meta or {}),
+        )
+
+    async def delete(self, *session_ids: str) -> int:
+        """Delete sessions with their companions; return how many existed.
+
+        Raises:
+            WrongKeyTypeError: A key holds a value that is not a list; it is left untouched.
+        """
+        deleted = 0
+        for session_id in session_ids:
+            metadata = await self.session(session_id).get_metadata()
+            session = self.session(session_id, owner=metadata.owner)
+            existed = await self._call(self._client.exists(session.key))
+            await session.clear_session()
+            deleted += int(existed)
+        return deleted
+
+    async def fork(self, source_id: str, new_id: str, *, replace: bool = False) -> int:
+        """Copy a session's items and metadata to a new id; return how many items were copied.
+
+        Uses the server's COPY when both keys share a slot (always, without a cluster);
+        otherwise the items are copied in chunks and published atomically. The fork keeps
+        the source's TTL and metadata, with its own ``created_at``.
+
+        Raises:
+            SessionExistsError: ``new_id`` exists and ``replace`` is False.
+            WrongKeyTypeError: A key holds a value that is not a list.
+        """
+        source = session_key(self._key_prefix, validate_session_id(source_id))
+        target = session_key(self._key_prefix, validate_session_id(new_id))
+        if source == target:
+            raise ConfigurationError(f"cannot fork session {source_id!r} onto itself")
+        if not self._is_cluster or key_slot(source.encode()) == key_slot(target.encode()):
+            keys = [
+                source,
+                target,
+                companion_key(source, META_SUFFIX),
+                companion_key(target, META_SUFFIX),
+                companion_key(target, BATCHES_SUFFIX),
+            ]
+            script = scripts_for(self._client).fork_session
+            copied = int(
+                await self._call(script(keys=keys, args=["1" if replace else "0"]), target)
+            )
+        else:
+            info = await self.info(source_id)
+            items = [item async for item in self._read_items(source)]
+            record = SessionRecord(new_id, items, info.ttl_seconds, info.metadata)
+            copied = await self._publish(record, replace=replace, fresh_created_at=True)
+        if copied < 0:
+            raise SessionExistsError(f"session {new_id!r} exists; pass replace=True to overwrite")
+        return copied
+
+    async def export(self, pattern: str = "*") -> AsyncIterator[SessionRecord]:
+        """Yield every matching session as a record, one session in memory at a time."""
+        async for session_id in self.list_sessions(pattern):
+            record = await self.export_session(session_id)
+            if record is not None:
+                yield record
+
+    async def export_session(self, session_id: str) -> SessionRecord | None:
+        """Return one session as a record, or None when it does not exist."""
+        info = await self.info(session_id)
+        items = [item async for item in self._read_items(info.key)]
+        if not items:
+            return None
+        return SessionRecord(session_id, items, info.ttl_seconds, info.metadata)
+
+    async def import_session(self, record: SessionRecord, *, replace: bool = False) -> bool:
+        """Write a record as a session, whole or not at all; return whether it was written.
+
+        The items are staged next to the destination and published by one script, so a crash
+        never leaves half a session. An existing session is left alone (False) unless
+        ``replace``: re-running an import or a migration doubles nothing.
+
+        Raises:
+            ItemEncodeError: An item cannot be stored; nothing is written.
+            WrongKeyTypeError: The destination key holds a value that is not a list.
+        """
+        return await self._publish(record, replace=replace, fresh_created_at=False) >= 0
+
+    async def owner_sessions(
+        self, owner: str, *, offset: int = 0, count: int = 20
+    ) -> list[OwnedSession]:
+        """Return one page of an owner's sessions, most recently updated first, without SCAN.
+
+        The index is updated with every append (on a cluster, right after it). Entries of
+        sessions that expired or were deleted are removed here, when they are found.
+        """
+        if offset < 0 or count < 1:
+            raise ConfigurationError("offset must be >= 0 and count >= 1")
+        index = owner_index_key(self._key_prefix, owner)
+        page: list[OwnedSession] = []
+        position = offset
+        while len(page) < count:
+            entries = await self._call(
+                self._client.zrevrange(index, position, position + count - 1, withscores=True)
+            )
+            if not entries:
+                break
+            position += len(entries)
+            ids = [m.decode() if isinstance(m, bytes) else str(m) for m, _ in entries]
+            exists = await self._exist([session_key(self._key_prefix, i) for i in ids])
+            gone = [session_id for session_id, alive in zip(ids, exists, strict=True) if not alive]
+            if gone:
+                await self._call(self._client.zrem(index, *gone))
+                position -= len(gone)
+            page += [
+                OwnedSession(session_id, float(score))
+                for (session_id, (_, score)), alive in zip(
+                    zip(ids, entries, strict=True), exists, strict=True
+                )
+                if alive
+            ]
+        return page[:count]
+
+    async def _exist(self, keys: list[str]) -> list[bool]:
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.exists(key)
+        return [bool(n) for n in await self._call(pipe.execute())]
+
+    async def _read_items(self, key: str) -> AsyncIterator[Any]:
+        """Yield a list's items oldest first, reading CHUNK_ITEMS at a time."""
+        start = 0
+        while True:
+            chunk = await self._call(self._client.lrange(key, start, start + CHUNK_ITEMS - 1))
+            for raw in chunk:
+                try:
+                    yield decode_item(raw)
+                except ItemDecodeError as exc:
+                    logger.warning("skipped undecodable item in %r: %s", key, exc)
+            if len(chunk) < CHUNK_ITEMS:
+                return
+            start += CHUNK_ITEMS
+
+    async def _publish(
+        self, record: SessionRecord, *, replace: bool, fresh_created_at: bool
+    ) -> int:
+        target = session_key(self._key_prefix, validate_session_id(record.session_id))
+        staging = companion_key(target, STAGING_SUFFIX)
+        encoded = encode_items(record.items)
+        await self._call(self._client.delete(staging))
+        for start in range(0, len(encoded), CHUNK_ITEMS):
+            pipe = self._client.pipeline(transaction=False)
+            pipe.rpush(staging, *encoded[start : start + CHUNK_ITEMS])
+            pipe.expire(staging, STAGING_TTL_S)
+            await self._call(pipe.execute())
+        metadata = record.metadata
+        fields = metadata_fields(metadata)
+        if fresh_created_at and metadata.created_at is not None:
+            fields = _without(fields, "created_at")
+        keys = [
+            staging,
+            target,
+            companion_key(target, META_SUFFIX),
+            companion_key(target, BATCHES_SUFFIX),
+        ]
+        args: list[str | int] = ["1" if replace else "0", record.ttl_seconds or 0, *fields]
+        script = scripts_for(self._client).publish_session
+        written = int(await self._call(script(keys=keys, args=args), target))
+        if written < 0 and fresh_created_at:
+            return -1
+        if written >= 0 and metadata.owner:
+            await self.session(record.session_id, owner=metadata.owner)._touch_owner_index()
+        return written
+
+    async def _call(self, command: Any, key: str = "") -> Any:
+        return await driver_call(self._client, command, key=key or self._key_prefix)
+
+
+def _without(pairs: Iterable[str], name: str) -> list[str]:
+    """Drop the field ``name`` from a flat field, value list."""
+    items = list(pairs)
+    return [
+        value
+        for index in range(0, len(items), 2)
+        if items[index] != name
+        for value in items[index : index + 2]
+    ]

@@ -1,0 +1,38 @@
+-- Publish a session staged in a companion list, atomically: it appears whole or not at all.
+-- KEYS[1]  the staging list (in the destination's slot)
+-- KEYS[2]  the destination list
+-- KEYS[3]  the destination metadata
+-- KEYS[4]  the destination batch ids
+-- ARGV[1]  "1" to replace an existing destination
+-- ARGV[2]  the time to live in seconds; 0 for none
+-- ARGV[3..] metadata field, value, field, value, ...; created_at is now when absent
+-- Returns  the number of items published; -1 when the destination exists and may not be
+--          replaced (the staging list is dropped); WRONGTYPE for a key of another type.
+local key_type = redis.call('TYPE', KEYS[2])['ok']
+if key_type ~= 'none' and key_type ~= 'list' then
+    redis.call('DEL', KEYS[1])
+    return redis.error_reply('WRONGTYPE ' .. key_type)
+end
+if key_type == 'list' and ARGV[1] ~= '1' then
+    redis.call('DEL', KEYS[1])
+    return -1
+end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+    return 0
+end
+redis.call('RENAME', KEYS[1], KEYS[2])
+if #ARGV > 2 then
+    redis.call('HSET', KEYS[3], unpack(ARGV, 3))
+end
+-- A record without created_at (or a fork, which gets its own) starts its life now.
+local time = redis.call('TIME')
+redis.call('HSETNX', KEYS[3], 'created_at', time[1] .. '.' .. string.format('%06d', tonumber(time[2])))
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+    redis.call('EXPIRE', KEYS[2], ttl)
+    redis.call('EXPIRE', KEYS[3], ttl)
+else
+    redis.call('PERSIST', KEYS[2])
+end
+return redis.call('LLEN', KEYS[2])

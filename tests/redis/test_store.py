@@ -1,0 +1,272 @@
+"""RedisSessionStore: listing, info, delete, fork, export/import and the owner index."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+from redis.asyncio.cluster import RedisCluster
+from redis.crc import key_slot
+
+from openai_agents_session import (
+    RedisSession,
+    RedisSessionStore,
+    SessionExistsError,
+    WrongKeyTypeError,
+)
+from openai_agents_session.redis import SessionRecord
+from openai_agents_session.redis._session import RedisClient
+
+both = pytest.mark.parametrize("topology", ["standalone", "cluster"], indirect=True)
+standalone = pytest.mark.parametrize("topology", ["standalone"], indirect=True)
+
+
+def msg(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+async def fill(client: RedisClient, prefix: str, count: int) -> set[str]:
+    """Create ``count`` one-item sessions quickly, straight in the documented list format."""
+    ids = {f"s{n:05d}" for n in range(count)}
+    pipe = client.pipeline(transaction=False)
+    for session_id in ids:
+        pipe.rpush(f"{prefix}:{session_id}", b'{"role":"user","content":"x"}')
+    await pipe.execute()
+    return ids
+
+
+@both
+async def test_list_sessions_is_exact_for_ten_thousand_sessions(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Every session is listed exactly once, companions and other prefixes never."""
+    ids = await fill(redis_client, key_prefix, 10_000)
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    await store.session("s00001", owner="o").add_items([msg("companions exist now")])
+    await redis_client.rpush(f"{key_prefix}-sibling:s1", b"{}")
+    listed = [session_id async for session_id in store.list_sessions()]
+    assert sorted(listed) == sorted(ids)
+    assert await store.count_sessions("s0000?") == 10
+    await redis_client.delete(f"{key_prefix}-sibling:s1")
+
+
+@both
+async def test_list_sessions_escapes_glob_characters_in_the_prefix(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """A prefix with * ? [ ] lists only its own sessions, not a sibling the glob would match."""
+    weird = f"{key_prefix}:a*b[1]?"
+    sibling = f"{key_prefix}:aXXb1Z"
+    await redis_client.rpush(f"{weird}:mine", b"{}")
+    await redis_client.rpush(f"{sibling}:theirs", b"{}")
+    store = RedisSessionStore(redis_client, key_prefix=weird)
+    assert [session_id async for session_id in store.list_sessions()] == ["mine"]
+
+
+@standalone
+async def test_listing_streams_with_flat_memory(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Memory while listing does not grow with the number of sessions."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    await fill(redis_client, key_prefix, 20_000)
+    tracemalloc.start()
+    try:
+        seen = 0
+        async for _ in store.list_sessions(count=500):
+            seen += 1
+            if seen == 2_000:
+                early_peak = tracemalloc.get_traced_memory()[1]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert seen == 20_000
+    assert peak < early_peak * 3 + 2_000_000
+
+
+@both
+async def test_info_reports_size_age_and_metadata(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Item count, TTL, memory, idle seconds and metadata; a missing session is empty."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    session = store.session("u1", ttl=300, owner="ada")
+    await session.add_items([msg("a"), msg("b")])
+    await session.set_metadata(title="Hello", tags=["x"])
+    info = await store.info("u1")
+    assert (info.item_count, info.exists, info.key) == (2, True, session.key)
+    assert info.ttl_seconds is not None and 290 <= info.ttl_seconds <= 300
+    assert info.memory_bytes is not None and info.memory_bytes > 0
+    assert info.idle_seconds is not None and info.idle_seconds >= 0
+    assert (info.metadata.title, info.metadata.owner, info.metadata.tags) == (
+        "Hello",
+        "ada",
+        ("x",),
+    )
+    missing = await store.info("nobody")
+    assert (missing.item_count, missing.ttl_seconds, missing.exists) == (0, None, False)
+
+
+@both
+async def test_delete_removes_sessions_and_companions(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """delete() counts what existed and leaves no companion behind."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    for session_id in ("a", "b"):
+        await store.session(session_id, owner="o", ttl=60).add_items([msg(session_id)])
+    assert await store.delete("a", "b", "never") == 2
+    leftovers = [key async for key in redis_client.scan_iter(match=f"*{key_prefix}*")]
+    assert leftovers == []
+    assert await store.owner_sessions("o") == []
+
+
+@standalone
+async def test_delete_refuses_a_foreign_key(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """A key of another type under the prefix is reported and kept."""
+    await redis_client.set(f"{key_prefix}:foreign", "v")
+    with pytest.raises(WrongKeyTypeError):
+        await RedisSessionStore(redis_client, key_prefix=key_prefix).delete("foreign")
+    assert await redis_client.get(f"{key_prefix}:foreign") in (b"v", "v")
+
+
+@both
+@pytest.mark.parametrize("new_id", ["copy", "{tag}copy"])
+async def test_fork_copies_items_ttl_and_metadata(
+    redis_client: RedisClient, key_prefix: str, cleanup: None, new_id: str
+) -> None:
+    """Same slot (COPY) or not (chunked copy): same items, same TTL, a new created_at."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    source = store.session("{tag}src", ttl=500)
+    await source.add_items([msg(str(n)) for n in range(2500)])
+    await source.set_metadata(title="original")
+    before = await source.get_metadata()
+    await asyncio.sleep(0.01)
+    assert await store.fork("{tag}src", new_id) == 2500
+    fork = store.session(new_id)
+    assert await fork.get_items() == await source.get_items()
+    info = await store.info(new_id)
+    assert info.ttl_seconds is not None and 490 <= info.ttl_seconds <= 500
+    assert info.metadata.title == "original"
+    assert info.metadata.created_at is not None and before.created_at is not None
+    assert info.metadata.created_at > before.created_at
+    same_slot = key_slot(source.key.encode()) == key_slot(fork.key.encode())
+    assert same_slot == (new_id == "{tag}copy")
+
+    with pytest.raises(SessionExistsError):
+        await store.fork("{tag}src", new_id)
+    await source.add_items([msg("more")])
+    assert await store.fork("{tag}src", new_id, replace=True) == 2501
+
+
+@both
+async def test_export_clear_import_restores_items_ttl_and_metadata(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Export -> clear -> import gives identical items, TTLs within a second, and metadata."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    expected: dict[str, list[Any]] = {}
+    for n in range(30):
+        session = store.session(f"user-{n}", ttl=1000 + n, owner="ada" if n % 2 else None)
+        items = [msg(f"{n}-{i}") for i in range(n % 5 + 1)] + [{"big": 2**70}]
+        await session.add_items(items)
+        expected[f"user-{n}"] = items
+    await store.session("user-3").set_metadata(title="three", tags=["t"])
+    lines = [record.to_json() async for record in store.export()]
+    assert len(lines) == 30
+    await store.delete(*expected)
+    assert await store.count_sessions() == 0
+
+    started = time.monotonic()
+    for line in lines:
+        assert await store.import_session(SessionRecord.from_json(line)) is True
+    for session_id, items in expected.items():
+        assert await store.session(session_id).get_items() == items
+        info = await store.info(session_id)
+        ttl = 1000 + int(session_id.split("-")[1])
+        assert info.ttl_seconds is not None
+        assert ttl - 1 - (time.monotonic() - started) <= info.ttl_seconds <= ttl
+    three = await store.info("user-3")
+    assert (three.metadata.title, three.metadata.tags, three.metadata.owner) == (
+        "three",
+        ("t",),
+        "ada",
+    )
+    assert {entry.session_id for entry in await store.owner_sessions("ada", count=100)} == {
+        f"user-{n}" for n in range(1, 30, 2)
+    }
+
+
+@standalone
+async def test_import_is_idempotent_and_replace_overwrites(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """A second import of the same record writes nothing; replace=True writes it anew."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    record = SessionRecord("s", [msg("a"), msg("b")], 60)
+    assert await store.import_session(record) is True
+    assert await store.import_session(record) is False
+    assert await store.session("s").get_items() == [msg("a"), msg("b")]
+    assert await store.import_session(SessionRecord("s", [msg("c")]), replace=True) is True
+    assert await store.session("s").get_items() == [msg("c")]
+    assert (await store.info("s")).ttl_seconds is None
+
+
+@standalone
+async def test_import_publishes_whole_sessions_only(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Nothing is visible until the publish; a staging list left behind expires by itself."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    big = SessionRecord("big", [msg(str(n)) for n in range(3500)])
+    task = asyncio.ensure_future(store.import_session(big))
+    seen = set()
+    while not task.done():
+        seen.add(len(await store.session("big").get_items()))
+        await asyncio.sleep(0)
+    await task
+    assert seen <= {0, 3500}
+    staged = [k async for k in redis_client.scan_iter(match=f"*{key_prefix}:big}}:staging")]
+    assert staged == []
+
+
+@both
+async def test_owner_sessions_pages_newest_first_and_drops_vanished_sessions(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Pagination follows updated_at; entries of deleted or expired sessions are cleaned."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    for n in range(6):
+        await store.session(f"chat-{n}", owner="ada").add_items([msg(str(n))])
+    await store.session("chat-1", owner="ada").add_items([msg("again")])
+    first_page = await store.owner_sessions("ada", count=3)
+    assert [entry.session_id for entry in first_page] == ["chat-1", "chat-5", "chat-4"]
+    second_page = await store.owner_sessions("ada", offset=3, count=3)
+    assert [entry.session_id for entry in second_page] == ["chat-3", "chat-2", "chat-0"]
+    await redis_client.delete(store.session("chat-5").key)  # vanished behind the index's back
+    assert [e.session_id for e in await store.owner_sessions("ada", count=2)] == [
+        "chat-1",
+        "chat-4",
+    ]
+
+
+async def test_store_from_url_owns_its_client(standalone_server: Any, key_prefix: str) -> None:
+    """from_url builds a client that close() releases."""
+    async with RedisSessionStore.from_url(standalone_server.url, key_prefix=key_prefix) as store:
+        await store.session("s").add_items([msg("a")])
+        assert [session_id async for session_id in store.list_sessions()] == ["s"]
+        await store.delete("s")
+
+
+def test_sessions_built_by_the_store_share_client_and_prefix(redis_client: RedisClient) -> None:
+    """store.session() is a RedisSession with the store's prefix and client."""
+    store = RedisSessionStore(redis_client, key_prefix="p")
+    session = store.session("x", ttl=5)
+    assert isinstance(session, RedisSession)
+    assert (session.key, session.ttl, session._client) == ("p:x", 5, redis_client)
+    assert isinstance(redis_client, RedisCluster) == store._is_cluster
