@@ -27,14 +27,14 @@ def keys(key_prefix: str) -> list[str]:
     return [base, f"{{{base}}}:batches", f"{{{base}}}:meta", f"{{{key_prefix}:owner:o}}:index"]
 
 
-def args(ttl: int, batch: str, *items: bytes, max_items: int = 0, count: int = 128) -> list[object]:
-    return [ttl, batch, 600, count, max_items, "s", "", *items]
+def args(ttl: int, batch: str, *items: bytes, max_items: int = 0) -> list[object]:
+    return [ttl, batch, max_items, "s", "", *items]
 
 
 async def test_add_items_appends_in_order_and_sets_ttls(
     client: redis_asyncio.Redis, keys: list[str]
 ) -> None:
-    """ARGV[7..] appended in order; list and metadata get the TTL, batch ids min(TTL, ARGV[3])."""
+    """ARGV[6..] appended in order; list and metadata get the TTL, batch ids min(TTL, 600)."""
     script = client.register_script(load_script("add_items"))
     items = [f"item-{i}".encode() for i in range(2345)]
     assert await script(keys=keys[:3], args=args(30, "b1", *items)) == [1, 2345]
@@ -66,7 +66,7 @@ async def test_add_items_updates_the_owner_index(
 ) -> None:
     """With KEYS[4], the session id is scored by updated_at in the owner's index."""
     script = client.register_script(load_script("add_items"))
-    await script(keys=keys, args=[60, "b1", 600, 128, 0, "s", "o", b"a"])
+    await script(keys=keys, args=[60, "b1", 0, "s", "o", b"a"])
     assert await client.hget(keys[2], "owner") == b"o"
     score = await client.zscore(keys[3], "s")
     assert score == pytest.approx(float(await client.hget(keys[2], "updated_at")))
@@ -88,11 +88,13 @@ async def test_add_items_skips_a_batch_id_it_has_applied(
 async def test_add_items_remembers_a_bounded_number_of_batch_ids(
     client: redis_asyncio.Redis, keys: list[str]
 ) -> None:
-    """Only the newest ARGV[4] batch ids are kept, for ARGV[3] seconds when there is no TTL."""
+    """Only the newest 128 batch ids are kept, for 600 seconds when there is no TTL."""
     script = client.register_script(load_script("add_items"))
-    for i in range(5):
-        await script(keys=keys[:3], args=args(0, f"b{i}", b"x", count=3))
-    assert await client.lrange(keys[1], 0, -1) == [b"b4", b"b3", b"b2"]
+    for i in range(130):
+        await script(keys=keys[:3], args=args(0, f"b{i}", b"x"))
+    remembered = await client.lrange(keys[1], 0, -1)
+    assert len(remembered) == 128
+    assert (remembered[0], remembered[-1]) == (b"b129", b"b2")
     assert await client.ttl(keys[0]) == -1
     assert 590 <= await client.ttl(keys[1]) <= 600
     await client.delete(*keys)

@@ -57,9 +57,6 @@ URL_SCHEMES = ("redis", "rediss", "unix")
 logger = logging.getLogger("openai_agents_session.redis")
 # How much of an undecodable payload a warning quotes.
 _LOGGED_PAYLOAD_BYTES = 200
-# Batch ids are remembered long enough for any retry, and few enough to stay tiny.
-BATCH_MEMORY_S = 600
-BATCH_MEMORY_COUNT = 128
 
 
 def _validate_ttl(ttl: object) -> int | None:
@@ -371,8 +368,6 @@ class RedisSession:
         args: list[bytes | str | int] = [
             self._ttl or 0,
             batch_id,
-            BATCH_MEMORY_S,
-            BATCH_MEMORY_COUNT,
             self._max_items,
             self.session_id,
             self._owner or "",

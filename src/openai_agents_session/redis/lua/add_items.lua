@@ -5,19 +5,21 @@
 -- KEYS[4]  optional: the owner's index of sessions (a sorted set scored by updated_at)
 -- ARGV[1]  the session's time to live in seconds; 0 leaves expiries as they are
 -- ARGV[2]  the batch id; a batch id already in KEYS[2] is not applied again
--- ARGV[3]  how long batch ids are remembered, in seconds (never longer than ARGV[1])
--- ARGV[4]  how many batch ids are remembered
--- ARGV[5]  the most items the list keeps (the oldest are trimmed); 0 keeps everything
--- ARGV[6]  the session id, the member of KEYS[4]
--- ARGV[7]  the session's owner, recorded in KEYS[3]; empty when it has none
--- ARGV[8..] the encoded items, oldest first
+-- ARGV[3]  the most items the list keeps (the oldest are trimmed); 0 keeps everything
+-- ARGV[4]  the session id, the member of KEYS[4]
+-- ARGV[5]  the session's owner, recorded in KEYS[3]; empty when it has none
+-- ARGV[6..] the encoded items, oldest first
 -- Returns  {1, length} when the batch was appended, {0, length} when it had been already.
 -- A list key of another type fails the first RPUSH with WRONGTYPE before anything is
 -- written, so the foreign key and its expiry stay untouched.
 local list_key, batches_key, meta_key, index_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ttl = tonumber(ARGV[1])
 local batch_id = ARGV[2]
-local max_items = tonumber(ARGV[5])
+local max_items = tonumber(ARGV[3])
+local first_item = 6
+-- Batch ids are remembered long enough for any retry, and few enough to stay tiny.
+local BATCH_MEMORY_S = 600
+local BATCH_MEMORY_COUNT = 128
 if redis.call('LPOS', batches_key, batch_id) then
     return {0, redis.call('LLEN', list_key)}
 end
@@ -25,9 +27,10 @@ end
 local length = 0
 -- unpack() is bounded by Lua's C stack: push in chunks.
 local chunk = 1000
-for first = 8, #ARGV, chunk do
+for first = first_item, #ARGV, chunk do
     length = redis.call('RPUSH', list_key, unpack(ARGV, first, math.min(first + chunk - 1, #ARGV)))
 end
+local is_new_list = length == #ARGV - first_item + 1
 
 if max_items > 0 and length > max_items then
     -- Never keep a tool output as the oldest item: its call is gone, and the Responses API
@@ -47,20 +50,23 @@ end
 
 local time = redis.call('TIME')
 local now = time[1] .. '.' .. string.format('%06d', tonumber(time[2]))
-redis.call('HSETNX', meta_key, 'created_at', now)
-if ARGV[7] ~= '' then
-    redis.call('HSET', meta_key, 'updated_at', now, 'owner', ARGV[7])
+if is_new_list then
+    -- A new list: a new session, unless metadata was kept (created_at is never overwritten).
+    redis.call('HSETNX', meta_key, 'created_at', now)
+end
+if ARGV[5] ~= '' then
+    redis.call('HSET', meta_key, 'updated_at', now, 'owner', ARGV[5])
 else
     redis.call('HSET', meta_key, 'updated_at', now)
 end
 if index_key then
-    redis.call('ZADD', index_key, now, ARGV[6])
+    redis.call('ZADD', index_key, now, ARGV[4])
 end
 
-if redis.call('LPUSH', batches_key, batch_id) > tonumber(ARGV[4]) then
-    redis.call('LTRIM', batches_key, 0, tonumber(ARGV[4]) - 1)
+if redis.call('LPUSH', batches_key, batch_id) > BATCH_MEMORY_COUNT then
+    redis.call('LTRIM', batches_key, 0, BATCH_MEMORY_COUNT - 1)
 end
-local remember = tonumber(ARGV[3])
+local remember = BATCH_MEMORY_S
 if ttl > 0 then
     redis.call('EXPIRE', list_key, ttl)
     redis.call('EXPIRE', meta_key, ttl)
