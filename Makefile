@@ -48,6 +48,7 @@ pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server
 .PHONY: bench
 bench: $(VENV)/.installed-dev+bench $(COMPAT_0_1_0) redis-server
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.operations $(BENCH_ARGS)
 
 # The suite starts its own redis-server processes. Install Debian's package when it is
 # missing and we may (root); otherwise the tests fall back to the embedded engine.

@@ -33,3 +33,15 @@ def test_quick_benchmark_writes_report_and_loses_no_write(tmp_path: Path) -> Non
         assert entry["items_written"] > 0, entry
         assert entry["lost_writes"] == 0, entry
     assert "No store lost a write" in markdown
+
+
+def test_quick_operations_benchmark_writes_its_report(tmp_path: Path) -> None:
+    """Listing, info, export, import and migration at (small) scale run end to end."""
+    command = [sys.executable, "-m", "benchmarks.operations", "--quick", "--out", str(tmp_path)]
+    result = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=100, check=False
+    )
+    assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    report = json.loads((tmp_path / "operations.json").read_text())
+    assert len(report["results"]) == 6
+    assert "migrate from SDK SQLiteSession" in (tmp_path / "operations.md").read_text()

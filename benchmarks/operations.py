@@ -1,0 +1,191 @@
+"""Operations at scale: listing, inspecting, exporting, importing and migrating sessions.
+
+``python -m benchmarks.operations [--quick]`` (run by ``make bench``) fills one private
+redis-server and reports rates and memory in ``benchmarks/results/operations.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shlex
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as redis_asyncio
+
+from openai_agents_session import RedisSessionStore
+from openai_agents_session._sources import iter_sqlite_sessions
+from openai_agents_session.redis import SessionMetadata, SessionRecord
+
+from .run import DEFAULT_OUT, _servers_module, machine_info
+
+ITEM = b'{"role":"user","content":"' + b"x" * 200 + b'"}'
+
+
+@dataclass
+class Result:
+    """One measured operation."""
+
+    operation: str
+    sessions: int
+    seconds: float
+    peak_traced_bytes: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.sessions / self.seconds if self.seconds else 0.0
+
+
+async def fill(client: redis_asyncio.Redis, prefix: str, sessions: int, items: int) -> None:
+    """Write sessions straight in the list format, many per round trip."""
+    for start in range(0, sessions, 1000):
+        pipe = client.pipeline(transaction=False)
+        for n in range(start, min(start + 1000, sessions)):
+            pipe.rpush(f"{prefix}:s{n:07d}", *([ITEM] * items))
+        await pipe.execute()
+
+
+async def timed(name: str, sessions: int, work: Callable[[], Awaitable[int]]) -> Result:
+    started = time.perf_counter()
+    done = await work()
+    assert done == sessions, f"{name}: {done} of {sessions}"
+    return Result(name, sessions, time.perf_counter() - started)
+
+
+async def traced(name: str, sessions: int, work: Callable[[], Awaitable[int]]) -> Result:
+    """Run ``work`` under tracemalloc and keep only its peak (its time is not the rate)."""
+    tracemalloc.start()
+    try:
+        await work()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return Result(name, sessions, 0.0, peak)
+
+
+def make_sqlite(path: Path, sessions: int, items: int) -> None:
+    """An Agents SDK SQLiteSession database, written by the SDK itself."""
+    from agents import SQLiteSession
+
+    async def write() -> None:
+        for n in range(sessions):
+            session = SQLiteSession(f"sql-{n:06d}", str(path))
+            await session.add_items([{"role": "user", "content": "x" * 200}] * items)
+            session.close()
+
+    asyncio.run(write())
+
+
+async def measure(url: str, sessions: int, sqlite_path: Path, sqlite_sessions: int) -> list[Result]:
+    results: list[Result] = []
+    async with redis_asyncio.from_url(url, max_connections=64) as client:
+        store = RedisSessionStore(client, key_prefix="bench-ops")
+        await fill(client, "bench-ops", sessions, items=2)
+
+        async def list_all() -> int:
+            return sum([1 async for _ in store.list_sessions()])
+
+        results.append(await timed(f"list {sessions:,} sessions (SCAN)", sessions, list_all))
+        results.append(await traced(f"list {sessions:,} sessions: memory", sessions, list_all))
+
+        sample = [f"s{n:07d}" for n in range(0, sessions, max(1, sessions // 2000))]
+
+        async def info_sample() -> int:
+            return len([await store.info(session_id) for session_id in sample])
+
+        results.append(await timed("info, one after another", len(sample), info_sample))
+
+        records: list[bytes] = []
+
+        async def export_sample() -> int:
+            for session_id in sample:
+                record = await store.export_session(session_id)
+                assert record is not None
+                records.append(record.to_json())
+            return len(records)
+
+        results.append(await timed("export, one after another", len(sample), export_sample))
+
+        target = RedisSessionStore(client, key_prefix="bench-ops-import")
+
+        async def import_sample() -> int:
+            written = [
+                await target.import_session(SessionRecord.from_json(line)) for line in records
+            ]
+            return sum(written)
+
+        results.append(await timed("import, one after another", len(records), import_sample))
+
+        migrated = RedisSessionStore(client, key_prefix="bench-ops-migrated")
+
+        async def migrate_sqlite() -> int:
+            count = 0
+            for source in iter_sqlite_sessions(sqlite_path):
+                metadata = SessionMetadata(source.created_at, source.updated_at)
+                record = SessionRecord(source.session_id, source.items, None, metadata)
+                count += await migrated.import_session(record)
+            return count
+
+        results.append(
+            await timed("migrate from SDK SQLiteSession", sqlite_sessions, migrate_sqlite)
+        )
+        await client.flushdb()
+    return results
+
+
+def write_report(results: list[Result], info: dict[str, Any], out: Path) -> str:
+    lines = [
+        "# Operations at scale",
+        "",
+        f"`{info['command']}` on {info['cpu']} ({info['cores']} cores), Python {info['python']},"
+        f" redis-py {info['redis_py']}, {info['server']}.",
+        "",
+        "| operation | sessions | seconds | sessions/s | peak traced memory |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        peak = f"{result.peak_traced_bytes / 1024:,.0f} KiB" if result.peak_traced_bytes else ""
+        seconds = f"{result.seconds:.2f}" if result.seconds else ""
+        rate = f"{result.rate:,.0f}" if result.seconds else ""
+        lines.append(f"| {result.operation} | {result.sessions:,} | {seconds} | {rate} | {peak} |")
+    text = "\n".join(lines) + "\n"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "operations.md").write_text(text)
+    payload = {"machine": info, "results": [asdict(r) | {"rate": r.rate} for r in results]}
+    (out / "operations.json").write_text(json.dumps(payload, indent=2) + "\n")
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.operations", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small counts, seconds not minutes")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    out = args.out or (DEFAULT_OUT / "quick" if args.quick else DEFAULT_OUT)
+    sessions, sqlite_sessions = (500, 20) if args.quick else (100_000, 2_000)
+    servers = _servers_module()
+    with tempfile.TemporaryDirectory() as workdir:
+        sqlite_path = Path(workdir) / "sdk.db"
+        make_sqlite(sqlite_path, sqlite_sessions, items=10)
+        server = servers.start_redis(Path(workdir) / "redis")
+        try:
+            results = asyncio.run(measure(server.url, sessions, sqlite_path, sqlite_sessions))
+            server_info = server.info("server")
+        finally:
+            server.stop()
+    info = machine_info(server_info, [])
+    info["command"] = shlex.join(["python", "-m", "benchmarks.operations", *(argv or sys.argv[1:])])
+    print(write_report(results, info, out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
