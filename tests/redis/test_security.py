@@ -111,3 +111,25 @@ def test_acl_rules_start_from_nothing() -> None:
     assert "~p:*" in rules and "~{p:*" in rules
     assert "+cluster|slots" not in rules
     assert "+cluster|slots" in acl_rules("p", cluster=True).split()
+
+
+async def test_store_works_with_the_operator_acl(least_privilege_server: RedisServer) -> None:
+    """acl_rules(operator=True) covers listing, info, fork, export, import and delete."""
+    from openai_agents_session import RedisSessionStore
+
+    admin_url = f"redis://127.0.0.1:{least_privilege_server.port}"
+    async with redis_asyncio.from_url(admin_url) as admin:
+        await admin.execute_command(
+            "ACL", "SETUSER", "ops", "on", ">ops-pw", *acl_rules(PREFIX, operator=True).split()
+        )
+    url = f"redis://ops:ops-pw@127.0.0.1:{least_privilege_server.port}"
+    async with RedisSessionStore.from_url(url, key_prefix=PREFIX) as store:
+        await store.session("a", ttl=60, owner="o").add_items([ITEM])
+        assert [session_id async for session_id in store.list_sessions()] == ["a"]
+        assert (await store.info("a")).item_count == 1
+        assert await store.fork("a", "b") == 1
+        record = await store.export_session("b")
+        assert record is not None
+        assert await store.import_session(record, replace=True)
+        assert {entry.session_id for entry in await store.owner_sessions("o")} == {"a", "b"}
+        assert await store.delete("a", "b") == 2

@@ -37,11 +37,26 @@ _SCRIPT_COMMANDS = (
     "hdel",
     "time",
 )
+# What RedisSessionStore (and the command line) adds: listing, inspecting, forking,
+# exporting and importing, with the scripts' own commands.
+_OPERATOR_COMMANDS = (
+    "scan",
+    "exists",
+    "ttl",
+    "memory|usage",
+    "object|idletime",
+    "zrevrange",
+    "copy",
+    "rename",
+    "persist",
+)
 # What a RedisCluster client needs to discover the nodes and to route commands.
 _CLUSTER_COMMANDS = ("cluster|slots", "cluster|shards", "command", "readonly")
 
 
-def acl_rules(key_prefix: str = DEFAULT_KEY_PREFIX, *, cluster: bool = False) -> str:
+def acl_rules(
+    key_prefix: str = DEFAULT_KEY_PREFIX, *, cluster: bool = False, operator: bool = False
+) -> str:
     """Return the ACL rules a RedisSession user needs, and nothing more.
 
     Use them as ``ACL SETUSER <name> on ><password> <rules>``. Keys are limited to the
@@ -52,11 +67,15 @@ def acl_rules(key_prefix: str = DEFAULT_KEY_PREFIX, *, cluster: bool = False) ->
     Args:
         key_prefix: The ``key_prefix`` the sessions use.
         cluster: Add what a ``RedisCluster`` client needs to discover the cluster.
+        operator: Add what ``RedisSessionStore`` and the command line need: listing,
+            inspecting, forking, exporting and importing sessions.
 
     Returns:
         The rules, space-separated, starting from no permissions at all.
     """
-    commands = _CLIENT_COMMANDS + _SCRIPT_COMMANDS + (_CLUSTER_COMMANDS if cluster else ())
+    commands = _CLIENT_COMMANDS + _SCRIPT_COMMANDS
+    commands += _OPERATOR_COMMANDS if operator else ()
+    commands += _CLUSTER_COMMANDS if cluster else ()
     rules = ["resetkeys", "resetchannels", "-@all", *(f"+{command}" for command in commands)]
     rules += [f"~{key_prefix}:*", f"~{{{key_prefix}:*"]  # lists; companions and owner indexes
     return " ".join(rules)
