@@ -73,7 +73,7 @@ def acl_rules(
     Returns:
         The rules, space-separated, starting from no permissions at all.
     """
-    commands = _CLIENT_COMMANDS + _SCRIPT_COMMANDS
+    commands: tuple[str, ...] = _CLIENT_COMMANDS + _SCRIPT_COMMANDS
     commands += _OPERATOR_COMMANDS if operator else ()
     commands += _CLUSTER_COMMANDS if cluster else ()
     rules = ["resetkeys", "resetchannels", "-@all", *(f"+{command}" for command in commands)]
