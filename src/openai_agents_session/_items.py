@@ -116,6 +116,17 @@ def encode_items(items: Iterable[TResponseInputItem | object]) -> list[bytes]:
     """
     encoded: list[bytes] = []
     for index, item in enumerate(items):
+        # The common case inline (a plain dict that orjson encodes, with no null to check):
+        # this runs for every item of every append.
+        if type(item) is dict:
+            try:
+                data = orjson.dumps(item, default=_reject, option=_ORJSON_OPTIONS)
+            except TypeError:
+                pass
+            else:
+                if len(data) <= _NULL_SEARCH_BYTES and b"null" not in data:
+                    encoded.append(data)
+                    continue
         try:
             encoded.append(encode_item(item))
         except ItemEncodeError as exc:

@@ -156,3 +156,14 @@ async def test_cluster_retry_after_a_lost_reply_stores_the_batch_once(
         await client.aclose()
         for running in proxies.values():
             await running.stop()
+
+
+@pytest.mark.parametrize("batch_id", ["", "x" * 201, 42])
+async def test_invalid_batch_ids_are_refused_before_anything_is_sent(batch_id: Any) -> None:
+    """batch_id is a non-empty str of at most 200 characters."""
+    from openai_agents_session import ConfigurationError
+
+    client = redis_asyncio.Redis(port=1)  # never reached
+    with pytest.raises(ConfigurationError, match="batch_id"):
+        await RedisSession("s", client).add_items(BATCH, batch_id=batch_id)
+    await client.aclose()

@@ -73,7 +73,9 @@ async def test_acl_user_cannot_touch_keys_outside_its_prefix(
     with pytest.raises(redis.exceptions.NoPermissionError):
         await RedisSession("u1", app_client, key_prefix="other-app").add_items([ITEM])
     with pytest.raises(redis.exceptions.NoPermissionError):
-        await app_client.execute_command("GET", f"{PREFIX}:u1")
+        await app_client.execute_command("GET", "secret")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        await app_client.execute_command("KEYS", "*")
     with pytest.raises(redis.exceptions.NoPermissionError):
         await app_client.flushall()
     with pytest.raises(redis.exceptions.NoPermissionError):

@@ -55,6 +55,8 @@ RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
 URL_SCHEMES = ("redis", "rediss", "unix")
 
 logger = logging.getLogger("openai_agents_session.redis")
+# Batch ids are kept on the server: long ones would make that list costly.
+MAX_BATCH_ID_LENGTH = 200
 # How much of an undecodable payload a warning quotes.
 _LOGGED_PAYLOAD_BYTES = 200
 
@@ -71,6 +73,14 @@ def _validate_count(name: str, value: object, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigurationError(f"{name} must be an int >= {minimum}, got {value!r}")
     return value
+
+
+def _validate_batch_id(batch_id: object) -> None:
+    if not isinstance(batch_id, str) or not batch_id or len(batch_id) > MAX_BATCH_ID_LENGTH:
+        raise ConfigurationError(
+            f"batch_id must be a non-empty str of at most {MAX_BATCH_ID_LENGTH} characters, "
+            f"got {batch_id!r}"
+        )
 
 
 def _new_batch_id() -> str:
@@ -354,7 +364,9 @@ class RedisSession:
         if not items:
             return
         encoded = encode_items(items)
-        if batch_id is None:
+        if batch_id is not None:
+            _validate_batch_id(batch_id)
+        else:
             unconfirmed = self._unconfirmed
             if unconfirmed is not None and unconfirmed[0] == encoded:
                 batch_id = unconfirmed[1]
