@@ -24,7 +24,7 @@ from .errors import ItemDecodeError, ItemEncodeError
 if TYPE_CHECKING:
     from agents import TResponseInputItem
 
-__all__ = ["decode_item", "encode_item", "encode_items"]
+__all__ = ["decode_item", "decode_items", "encode_item", "encode_items"]
 
 # orjson would turn these into strings or dicts: they would not come back as they went in.
 _ORJSON_OPTIONS = (
@@ -34,6 +34,7 @@ _ORJSON_OPTIONS = (
 )
 # Leads a payload the standard library wrote, so that it is also read by it, exactly.
 _STDLIB_MARK = b" "
+_SPACE = _STDLIB_MARK[0]
 # Past this size, walking the value is cheaper than searching the bytes for "null".
 _NULL_SEARCH_BYTES = 2048
 # What orjson refuses that JSON can still hold exactly, by the start of orjson's message.
@@ -87,10 +88,16 @@ def encode_item(item: TResponseInputItem | object) -> bytes:
         if not str(exc).startswith(_STDLIB_CAN_ENCODE):
             raise ItemEncodeError(f"cannot store item as JSON: {exc}") from exc
         data = _encode_with_stdlib(value, exc)
-    # orjson writes NaN and Infinity as null: look closer only when a null may be one.
+    _check_finite(value, data)
+    return data
+
+
+def _check_finite(value: object, data: bytes) -> None:
+    """Refuse NaN and Infinity, which orjson writes as null: JSON has no such numbers."""
+    # Look closer only when a null may be one of them; searching big payloads costs more
+    # than walking their values.
     if (len(data) > _NULL_SEARCH_BYTES or b"null" in data) and _has_non_finite_float(value):
         raise ItemEncodeError("cannot store NaN or Infinity: JSON has no such numbers")
-    return data
 
 
 def _encode_with_stdlib(value: object, orjson_error: TypeError) -> bytes:
@@ -116,22 +123,39 @@ def encode_items(items: Iterable[TResponseInputItem | object]) -> list[bytes]:
     """
     encoded: list[bytes] = []
     for index, item in enumerate(items):
-        # The common case inline (a plain dict that orjson encodes, with no null to check):
-        # this runs for every item of every append.
-        if type(item) is dict:
-            try:
-                data = orjson.dumps(item, default=_reject, option=_ORJSON_OPTIONS)
-            except TypeError:
-                pass
-            else:
-                if len(data) <= _NULL_SEARCH_BYTES and b"null" not in data:
-                    encoded.append(data)
-                    continue
         try:
-            encoded.append(encode_item(item))
+            # The common case inline, encoded once: a plain dict that orjson takes as it is.
+            if type(item) is dict:
+                try:
+                    data = orjson.dumps(item, default=_reject, option=_ORJSON_OPTIONS)
+                except TypeError:
+                    data = encode_item(item)
+                else:
+                    _check_finite(item, data)
+            else:
+                data = encode_item(item)
         except ItemEncodeError as exc:
             raise ItemEncodeError(f"item {index} of the batch: {exc}") from exc
+        encoded.append(data)
     return encoded
+
+
+def decode_items(raws: list[bytes]) -> list[TResponseInputItem] | None:
+    """Decode a whole reply at once, or return None when a payload needs a closer look.
+
+    The fast path for every read: plain orjson objects, none marked as written by the
+    standard library. Anything else (a marked, corrupt or non-object payload, text instead
+    of bytes) returns None, and the caller decodes item by item with :func:`decode_item`.
+    """
+    loads = orjson.loads
+    try:
+        values = [loads(raw) for raw in raws]
+    except (ValueError, TypeError):
+        return None
+    for raw, value in zip(raws, values, strict=True):
+        if type(value) is not dict or type(raw) is not bytes or raw[0] == _SPACE:
+            return None
+    return cast("list[TResponseInputItem]", values)
 
 
 def decode_item(raw: bytes | str) -> TResponseInputItem:

@@ -128,3 +128,15 @@ def test_stdlib_payloads_are_marked_and_still_plain_json() -> None:
 def test_orjson_payloads_are_not_marked() -> None:
     """The common case starts with '{', as 0.1.0 and the spec's format have it."""
     assert encode_item({"n": 2**63 - 1}).startswith(b"{")
+
+
+def test_decode_items_takes_the_fast_path_only_for_plain_objects() -> None:
+    """Whole replies of plain objects decode at once; anything else asks for item by item."""
+    from openai_agents_session._items import decode_items
+
+    plain = [encode_item({"n": n}) for n in range(3)]
+    assert decode_items(plain) == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert decode_items([]) == []
+    assert decode_items([*plain, b"{bad"]) is None
+    assert decode_items([*plain, b"[1]"]) is None
+    assert decode_items([*plain, encode_item({"big": 2**70})]) is None

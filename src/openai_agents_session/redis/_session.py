@@ -17,7 +17,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError, ResponseError
 
-from .._items import decode_item, encode_items
+from .._items import decode_item, decode_items, encode_items
 from ..errors import (
     BackendUnavailableError,
     ConfigurationError,
@@ -568,6 +568,9 @@ class RedisSession:
         return self._client.execute_command(*args, **{NEVER_DECODE: True})
 
     def _decode_valid(self, raw: list[bytes]) -> list[TResponseInputItem]:
+        fast = decode_items(raw)
+        if fast is not None:
+            return fast
         items: list[TResponseInputItem] = []
         for payload in raw:
             try:

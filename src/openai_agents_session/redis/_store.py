@@ -9,7 +9,7 @@ import redis.asyncio as redis_asyncio
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from .._items import decode_item, encode_items
+from .._items import decode_item, decode_items, encode_items
 from ..errors import ConfigurationError, ItemDecodeError, SessionExistsError
 from ._keys import (
     BATCHES_SUFFIX,
@@ -306,11 +306,16 @@ class RedisSessionStore:
         start = 0
         while True:
             chunk = await self._call(self._client.lrange(key, start, start + CHUNK_ITEMS - 1))
-            for raw in chunk:
-                try:
-                    yield decode_item(raw)
-                except ItemDecodeError as exc:
-                    logger.warning("skipped undecodable item in %r: %s", key, exc)
+            fast = decode_items(chunk)
+            if fast is not None:
+                for item in fast:
+                    yield item
+            else:
+                for raw in chunk:
+                    try:
+                        yield decode_item(raw)
+                    except ItemDecodeError as exc:
+                        logger.warning("skipped undecodable item in %r: %s", key, exc)
             if len(chunk) < CHUNK_ITEMS:
                 return
             start += CHUNK_ITEMS
