@@ -1,0 +1,239 @@
+"""``migrate``: copy every session of another store into this one, idempotently.
+
+Each session is written whole or not at all, and one that exists already is left alone
+unless ``--replace``: re-running a migration, or resuming an interrupted one, doubles nothing.
+``--dry-run`` reads everything and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import click
+
+from ..errors import ConfigurationError, ItemEncodeError, WrongKeyTypeError
+from ..redis import RedisSessionStore, SessionRecord
+from ._concurrency import for_each_bounded
+from ._connection import StoreTarget, open_store, store_options, store_target
+from ._failures import CommandError
+from ._migration_sources import (
+    SQLITE,
+    STORE,
+    MigrationSource,
+    SourceSpec,
+    default_prefix,
+    open_source,
+    parse_source,
+)
+from ._output import Output, plural, progress_bar
+from ._transfer import DEFAULT_CONCURRENCY
+from ._usage import Command
+
+__all__ = ["migrate_command"]
+
+# Failed session ids named in the final error; the rest are counted.
+NAMED_FAILURES = 10
+# What makes one session unwritable without making the store unusable: it is skipped.
+SESSION_ERRORS = (ItemEncodeError, ConfigurationError, WrongKeyTypeError)
+
+
+@dataclass
+class MigrationCounts:
+    """What a migration did (or, in a dry run, would do)."""
+
+    migrated: int = 0
+    items: int = 0
+    present: int = 0
+    empty: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Sessions read per second."""
+        read = self.migrated + self.present + self.empty + len(self.failed)
+        return read / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """What to copy where, and how."""
+
+    spec: SourceSpec
+    target: StoreTarget
+    source_prefix: str | None
+    source_cluster: bool
+    dry_run: bool
+    replace: bool
+    ttl_seconds: int | None
+    concurrency: int
+
+
+async def _copy(
+    output: Output, plan: MigrationPlan, source: MigrationSource, store: RedisSessionStore
+) -> MigrationCounts:
+    counts = MigrationCounts()
+    total = await source.count() if output.stderr.is_terminal else None
+    started = time.perf_counter()
+    with progress_bar(output) as bar:
+        task = bar.add_task("dry run" if plan.dry_run else "migrate", total=total)
+
+        async def copy(record: SessionRecord) -> None:
+            await _copy_one(plan, store, record, counts, output)
+            bar.advance(task)
+
+        await for_each_bounded(source.records(), copy, limit=plan.concurrency)
+    counts.seconds = time.perf_counter() - started
+    return counts
+
+
+async def _copy_one(
+    plan: MigrationPlan,
+    store: RedisSessionStore,
+    record: SessionRecord,
+    counts: MigrationCounts,
+    output: Output,
+) -> None:
+    if not record.items:
+        counts.empty += 1
+        return
+    if plan.ttl_seconds is not None:
+        record = dataclasses.replace(record, ttl_seconds=plan.ttl_seconds)
+    try:
+        if plan.dry_run:
+            written = plan.replace or not (await store.info(record.session_id)).exists
+        else:
+            written = await store.import_session(record, replace=plan.replace)
+    except SESSION_ERRORS as exc:
+        counts.failed.append(record.session_id)
+        output.note(f"session {record.session_id!r}: {exc}")
+        return
+    if written:
+        counts.migrated += 1
+        counts.items += len(record.items)
+    else:
+        counts.present += 1
+
+
+async def _migrate(output: Output, plan: MigrationPlan) -> tuple[MigrationCounts, int]:
+    opened = open_source(plan.spec, prefix=plan.source_prefix, cluster=plan.source_cluster)
+    async with opened as source, open_store(plan.target) as store:
+        output.note(
+            f"{'reading' if plan.dry_run else 'migrating'} {source.label} into "
+            f"{plan.target.label} (prefix {plan.target.prefix!r})"
+        )
+        counts = await _copy(output, plan, source, store)
+        return counts, source.skipped_items
+
+
+def _summary(counts: MigrationCounts, *, dry_run: bool) -> str:
+    timing = f"in {counts.seconds:.2f} s ({counts.rate:.0f} sessions/s)"
+    if dry_run:
+        return (
+            f"would migrate {plural(counts.migrated, 'session')} ({plural(counts.items, 'item')}), "
+            f"skip {counts.present} already present; read {timing}, wrote nothing"
+        )
+    return (
+        f"migrated {plural(counts.migrated, 'session')} ({plural(counts.items, 'item')}), "
+        f"skipped {counts.present} already present, {timing}"
+    )
+
+
+def _check_plan(plan: MigrationPlan) -> None:
+    spec = plan.spec
+    if spec.kind == SQLITE and (plan.source_prefix or plan.source_cluster):
+        raise click.BadParameter(
+            "--from-prefix and --from-cluster apply to Redis sources only", param_hint="'--from'"
+        )
+    same_prefix = (plan.source_prefix or default_prefix(spec)) == plan.target.prefix
+    if spec.kind == STORE and spec.location == plan.target.url and same_prefix:
+        raise click.BadParameter(
+            f"{spec.label} with prefix {plan.target.prefix!r} is the destination itself; "
+            "pass another --from-prefix or --prefix",
+            param_hint="'--from'",
+        )
+
+
+@click.command("migrate", cls=Command, short_help="Copy sessions from another store.")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="SOURCE",
+    help="sqlite:PATH[?sessions_table=T&messages_table=T] (the SDK's SQLiteSession), "
+    "sdk-redis:URL (the SDK's RedisSession), or the redis:// URL of another store.",
+)
+@click.option(
+    "--from-prefix",
+    metavar="PREFIX",
+    help="Key prefix of a Redis source [default: agents:session for sdk-redis, "
+    "else openai_agents_session].",
+)
+@click.option("--from-cluster", is_flag=True, help="The source URL names a cluster node.")
+@click.option("--dry-run", is_flag=True, help="Read everything, report, write nothing.")
+@click.option("--replace", is_flag=True, help="Overwrite sessions that exist already.")
+@click.option(
+    "--ttl",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Expire every migrated session after this long, instead of the source's TTL.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Sessions written at once.",
+)
+@store_options
+@click.pass_obj
+def migrate_command(
+    output: Output,
+    source: str,
+    from_prefix: str | None,
+    from_cluster: bool,
+    dry_run: bool,
+    replace: bool,
+    ttl: int | None,
+    concurrency: int,
+    url: str | None,
+    prefix: str,
+    cluster: bool,
+) -> None:
+    """Copy every session of SOURCE into the store of --url and --prefix.
+
+    Sessions present already are skipped (unless --replace), so a migration can be re-run.
+    """
+    try:
+        spec = parse_source(source)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--from'") from None
+    plan = MigrationPlan(
+        spec=spec,
+        target=store_target(url, prefix, cluster),
+        source_prefix=from_prefix,
+        source_cluster=from_cluster,
+        dry_run=dry_run,
+        replace=replace,
+        ttl_seconds=ttl,
+        concurrency=concurrency,
+    )
+    _check_plan(plan)
+    counts, skipped_items = asyncio.run(_migrate(output, plan))
+    output.line(_summary(counts, dry_run=dry_run))
+    if counts.empty or skipped_items:
+        output.note(
+            f"left out {plural(skipped_items, 'stored item')} that are not JSON objects, and "
+            f"{plural(counts.empty, 'session')} with no other item"
+        )
+    if counts.failed:
+        named = ", ".join(repr(session_id) for session_id in counts.failed[:NAMED_FAILURES])
+        more = len(counts.failed) - NAMED_FAILURES
+        rest = f" and {more} more" if more > 0 else ""
+        raise CommandError(
+            f"{plural(len(counts.failed), 'session')} could not be migrated: {named}{rest}"
+        )

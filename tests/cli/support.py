@@ -1,0 +1,118 @@
+"""What the command line tests share: a run's result, and a store on a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+from redis.cluster import RedisCluster
+
+from openai_agents_session.redis import RedisSessionStore, SessionInfo
+
+T = TypeVar("T")
+
+
+@dataclass
+class Result:
+    """What one run of the command line returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+Run = Callable[..., Result]
+
+
+class FakeTerminal(io.StringIO):
+    """Standard input that says it is a terminal and answers from a string."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@dataclass
+class Store:
+    """A key prefix on a real server, with the arguments that name it."""
+
+    url: str
+    cluster: bool
+    prefix: str
+    client: redis.Redis | RedisCluster
+
+    def args(self, prefix: str | None = None) -> list[str]:
+        """``--url``, ``--prefix`` and, on a cluster, ``--cluster``."""
+        args = ["--url", self.url, "--prefix", prefix or self.prefix]
+        return [*args, "--cluster"] if self.cluster else args
+
+    def call(self, work: Callable[[RedisSessionStore], Coroutine[Any, Any, T]]) -> T:
+        """Run ``work`` on a library store over this prefix, in an event loop of its own."""
+
+        async def go() -> T:
+            async with RedisSessionStore.from_url(
+                self.url, key_prefix=self.prefix, cluster=self.cluster
+            ) as store:
+                return await work(store)
+
+        return asyncio.run(go())
+
+    def write(
+        self,
+        sessions: Mapping[str, list[dict[str, Any]]],
+        *,
+        ttl: int | None = None,
+        owner: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        """Store sessions through the library, with the given TTL, owner and title."""
+
+        async def work(store: RedisSessionStore) -> None:
+            for session_id, items in sessions.items():
+                session = store.session(session_id, ttl=ttl, owner=owner)
+                await session.add_items(items)
+                if title is not None:
+                    await session.set_metadata(title=title)
+
+        self.call(work)
+
+    def fill(self, count: int) -> set[str]:
+        """Create ``count`` one-item sessions quickly, straight in the documented format."""
+        ids = {f"s{number:05d}" for number in range(count)}
+        pipe = self.client.pipeline()
+        for session_id in ids:
+            pipe.rpush(f"{self.prefix}:{session_id}", b'{"role":"user","content":"x"}')
+        pipe.execute()
+        return ids
+
+    def items(self, session_id: str) -> list[Any]:
+        """The session's items, read by the library."""
+
+        async def work(store: RedisSessionStore) -> list[Any]:
+            return list(await store.session(session_id).get_items())
+
+        return self.call(work)
+
+    def info(self, session_id: str) -> SessionInfo:
+        """The session's info, read by the library."""
+
+        async def work(store: RedisSessionStore) -> SessionInfo:
+            return await store.info(session_id)
+
+        return self.call(work)
+
+    def ids(self, prefix: str | None = None) -> set[str]:
+        """Every session id under ``prefix`` (this store's by default)."""
+        chosen = prefix or self.prefix
+        start = len(chosen) + 1
+        return {
+            key.decode()[start:]
+            for key in self.client.scan_iter(match=f"{chosen}:*", count=1000, _type="list")
+        }
