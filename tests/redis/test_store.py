@@ -270,3 +270,14 @@ def test_sessions_built_by_the_store_share_client_and_prefix(redis_client: Redis
     assert isinstance(session, RedisSession)
     assert (session.key, session.ttl, session._client) == ("p:x", 5, redis_client)
     assert isinstance(redis_client, RedisCluster) == store._is_cluster
+
+
+@standalone
+async def test_info_reports_idle_time_before_touching_the_session(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """idle_seconds is how long the session was left alone, not reset by info() itself."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    await store.session("idle").add_items([msg("a")])
+    await asyncio.sleep(2.1)  # OBJECT IDLETIME counts whole seconds
+    assert ((await store.info("idle")).idle_seconds or 0) >= 2

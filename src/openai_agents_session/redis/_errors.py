@@ -2,7 +2,7 @@
 
 A mapped error is an instance of both our class and the driver's own class (a subclass made
 once per driver class), so code that catches ``redis.exceptions.ConnectionError`` keeps
-working and code that catches :class:`~openai_agents_session.errors.SessionError` sees
+working and code that catches `openai_agents_session.errors.SessionError` sees
 everything. ``asyncio.CancelledError`` is never a driver error and passes through untouched.
 """
 

@@ -202,7 +202,7 @@ class RedisSession:
             wait_replicas: ``add_items`` returns only once this many replicas acknowledged
                 the append (Redis ``WAIT``); 0 does not wait.
             wait_timeout_ms: How long ``add_items`` waits for those replicas before it raises
-                :class:`ReplicationError`.
+                `ReplicationError`.
             max_items: Keep at most this many of the newest items, trimmed by the append
                 itself; a tool output is never left as the oldest item without its call.
             owner: The user this session belongs to: every append moves the session to the

@@ -158,16 +158,18 @@ class RedisSessionStore:
     async def info(self, session_id: str) -> SessionInfo:
         """Return a session's item count, TTL, memory, idle time and metadata, in one round trip.
 
-        A session that does not exist has ``item_count == 0``.
+        A session that does not exist has ``item_count == 0``. The idle time is read before
+        anything else; the call itself then counts as an access to the session.
         """
         key = session_key(self._key_prefix, validate_session_id(session_id))
         pipe = self._client.pipeline(transaction=False)
+        # OBJECT IDLETIME first: LLEN is an access, which resets the idle clock it reports.
+        pipe.object("idletime", key)
         pipe.llen(key)
         pipe.ttl(key)
         pipe.memory_usage(key)
-        pipe.object("idletime", key)
         pipe.hgetall(companion_key(key, META_SUFFIX))
-        count, ttl, memory, idle, meta = await self._call(pipe.execute(raise_on_error=False), key)
+        idle, count, ttl, memory, meta = await self._call(pipe.execute(raise_on_error=False), key)
         for reply in (count, ttl, memory, meta):
             if isinstance(reply, Exception):
                 await self._call(raise_error(reply), key)

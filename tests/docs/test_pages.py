@@ -1,0 +1,158 @@
+"""What the pages state about the code matches the code, so the docs cannot quietly drift."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import openai_agents_session.errors
+from openai_agents_session import RedisSession, RedisSessionStore
+from openai_agents_session.redis import acl_rules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - pytest installs tomli on Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+
+# The sections of the user's description of the Redis backend, in its order.
+SPEC_SECTIONS = [
+    "Overview",
+    "Installation",
+    "Basic usage",
+    "Configuration options",
+    "RedisSession parameters",
+    "Key prefix",
+    "TTL (time to live)",
+    "TTL refresh",
+    "Redis client configuration",
+    "Connection URL",
+    "Connection pool",
+    "Cluster mode",
+    "Data storage format",
+    "Operations",
+    "Get items",
+    "Add items",
+    "Pop item",
+    "Clear session",
+    "Production deployment",
+    "Redis Sentinel (high availability)",
+    "AWS ElastiCache",
+    "Redis Cloud",
+    "Monitoring",
+    "Check key existence",
+    "Get TTL",
+    "Memory usage",
+    "Best practices",
+    "Troubleshooting",
+    "Connection refused",
+    "Timeout errors",
+    "Memory issues",
+]
+
+
+def page(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def headings(markdown: str) -> list[str]:
+    return re.findall(r"^#{2,4} (.+)$", markdown, flags=re.MULTILINE)
+
+
+def split_row(line: str) -> list[str]:
+    """Split a table row at its pipes, except those inside code spans (as Markdown does)."""
+    cells, cell, in_code = [], "", False
+    for char in line.strip().strip("|"):
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code:
+            cells.append(cell.strip())
+            cell = ""
+        else:
+            cell += char
+    return [*cells, cell.strip()]
+
+
+def table_rows(markdown: str, after: str) -> list[list[str]]:
+    """The body rows of the first table after the line ``after``, cells stripped."""
+    start = markdown.index(after)
+    rows = []
+    for line in markdown[start:].splitlines()[1:]:
+        if line.startswith("|"):
+            rows.append(split_row(line))
+        elif rows:
+            break
+    return rows[2:]  # without the header and the line under it
+
+
+def test_redis_page_covers_the_spec_in_its_order() -> None:
+    """Every section of the spec is a heading of the Redis page, in the spec's order."""
+    found = headings(page("backends/redis.md"))
+    positions = []
+    for section in SPEC_SECTIONS:
+        assert section in found, f"the Redis page has no section {section!r}"
+        positions.append(found.index(section))
+    assert positions == sorted(positions), "the Redis page's sections are out of the spec's order"
+
+
+def test_redis_options_table_lists_every_constructor_parameter() -> None:
+    """The options table names every parameter of RedisSession, with its real default."""
+    rows = table_rows(page("backends/redis.md"), "### RedisSession parameters")
+    documented = {row[0].strip("`"): row[2] for row in rows}
+    parameters = inspect.signature(RedisSession.__init__).parameters
+    expected = [name for name in parameters if name != "self"]
+    assert list(documented) == expected
+    for name in expected:
+        default = parameters[name].default
+        shown = "required" if default is inspect.Parameter.empty else f"`{default!r}`"
+        shown = shown.replace("'", '"')
+        assert documented[name] == shown, f"{name}: documented {documented[name]}, is {shown}"
+
+
+def test_store_methods_are_documented() -> None:
+    """Every public method of RedisSessionStore appears on the Operations page."""
+    text = page("operations.md")
+    methods = [
+        name
+        for name, value in vars(RedisSessionStore).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or isinstance(value, classmethod))
+    ]
+    missing = [name for name in methods if f"{name}(" not in text]
+    assert not missing, f"undocumented RedisSessionStore methods: {missing}"
+
+
+def test_errors_page_draws_the_tree_of_errors_py() -> None:
+    """The Errors page's tree is the one in the errors module's docstring."""
+    docstring = inspect.getdoc(openai_agents_session.errors) or ""
+    tree = re.search(r"```\n(SessionError.*?)```", docstring, flags=re.DOTALL)
+    shown = re.search(r"```text\n(SessionError.*?)```", page("errors.md"), flags=re.DOTALL)
+    assert tree is not None and shown is not None
+    assert shown.group(1) == tree.group(1)
+
+
+def test_errors_page_explains_every_exception() -> None:
+    """Each exception of the package has a row saying when it is raised."""
+    rows = table_rows(page("errors.md"), "## When each is raised")
+    documented = sorted(row[0].strip("`") for row in rows)
+    assert documented == sorted(set(openai_agents_session.errors.__all__) - {"SessionError"})
+
+
+def test_production_acl_is_what_acl_rules_returns() -> None:
+    """The ACL the production guide shows is exactly the one the library computes."""
+    block = re.search(r"```text\n(ACL SETUSER.*?)```", page("production.md"), flags=re.DOTALL)
+    assert block is not None
+    assert " ".join(block.group(1).split()) == f"ACL SETUSER app on >password {acl_rules()}"
+
+
+def test_installation_lists_every_extra() -> None:
+    """The extras table of the Installation page names exactly the extras pyproject.toml has."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    rows = table_rows(page("installation.md"), "## Extras")
+    assert sorted(row[0].strip("`") for row in rows) == sorted(extras)
