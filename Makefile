@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test check lint typecheck pytest redis-server clean
+.PHONY: demo test check lint typecheck pytest docs redis-server clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,19 +18,23 @@ $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 
 comma := ,
 
-demo: $(VENV)/.installed-redis+embedded
+demo: $(VENV)/.installed-redis+embedded+cli
 	$(BIN)/python -m openai_agents_session demo
 
 test: check
 
-check: lint typecheck pytest
+check: lint typecheck pytest docs
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples docs/_hooks
+	$(BIN)/ruff format --check src tests benchmarks examples docs/_hooks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
+
+# The documentation site, built strictly (a broken link or reference fails) into site/.
+docs: $(VENV)/.installed-dev+docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # The published 0.1.0, for the tests that prove both versions read each other's data. It has
 # our import name, so it lives in a folder of its own and the tests load it from its file.
@@ -63,4 +67,4 @@ redis-server:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage site
