@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from agents.memory import SessionSettings
     from typing_extensions import Self
 
-__all__ = ["RedisClient", "RedisSession", "driver_call", "raise_error"]
+__all__ = ["RedisClient", "RedisSession", "client_from_url", "driver_call", "raise_error"]
 
 RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
 """A client RedisSession accepts: a plain, Sentinel-managed or cluster client."""
@@ -110,6 +110,20 @@ async def _initialize_cluster(client: RedisCluster) -> None:
     lock = _cluster_init_locks.setdefault(client, asyncio.Lock())
     async with lock:
         await client.initialize()
+
+
+def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> RedisClient:
+    """Build a client from a ``redis://``, ``rediss://`` or ``unix://`` URL.
+
+    Raises:
+        ConfigurationError: The URL's scheme is not one of those.
+    """
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in URL_SCHEMES:
+        raise ConfigurationError(f"unknown URL scheme {scheme!r}; expected redis, rediss or unix")
+    if cluster:
+        return RedisCluster.from_url(url, **options)
+    return redis_asyncio.from_url(url, **options)
 
 
 async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
@@ -273,19 +287,9 @@ class RedisSession:
         Raises:
             ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
         """
-        scheme = url.partition("://")[0] if "://" in url else ""
-        if scheme not in URL_SCHEMES:
-            raise ConfigurationError(
-                f"unknown URL scheme {scheme!r}; expected redis, rediss or unix"
-            )
-        client: RedisClient
-        if cluster:
-            client = RedisCluster.from_url(url, **client_options)
-        else:
-            client = redis_asyncio.from_url(url, **client_options)
         session = cls(
             session_id,
-            client,
+            client_from_url(url, cluster=cluster, **client_options),
             key_prefix=key_prefix,
             ttl=ttl,
             session_settings=session_settings,

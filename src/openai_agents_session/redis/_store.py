@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as redis_asyncio
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
@@ -30,7 +29,7 @@ from ._records import (
 )
 from ._scan import escape_glob, scan_keys
 from ._scripts import scripts_for
-from ._session import URL_SCHEMES, RedisClient, RedisSession, driver_call, logger, raise_error
+from ._session import RedisClient, RedisSession, client_from_url, driver_call, logger, raise_error
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -82,17 +81,7 @@ class RedisSessionStore:
         Raises:
             ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
         """
-        scheme = url.partition("://")[0] if "://" in url else ""
-        if scheme not in URL_SCHEMES:
-            raise ConfigurationError(
-                f"unknown URL scheme {scheme!r}; expected redis, rediss or unix"
-            )
-        client: RedisClient = (
-            RedisCluster.from_url(url, **client_options)
-            if cluster
-            else redis_asyncio.from_url(url, **client_options)
-        )
-        store = cls(client, key_prefix=key_prefix)
+        store = cls(client_from_url(url, cluster=cluster, **client_options), key_prefix=key_prefix)
         store._owns_client = True
         return store
 
