@@ -29,7 +29,7 @@ from ._migration_sources import (
     parse_source,
 )
 from ._output import Output, plural, progress_bar
-from ._transfer import DEFAULT_CONCURRENCY
+from ._transfer import concurrency_option
 from ._usage import Command
 
 __all__ = ["migrate_command"]
@@ -181,14 +181,7 @@ def _check_plan(plan: MigrationPlan) -> None:
     metavar="SECONDS",
     help="Expire every migrated session after this long, instead of the source's TTL.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    metavar="N",
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="Sessions written at once.",
-)
+@concurrency_option
 @store_options
 @click.pass_obj
 def migrate_command(

@@ -34,6 +34,16 @@ STDIO = "-"
 NAMED_FAILURES = 10
 # Sessions written at once by import.
 DEFAULT_CONCURRENCY = 16
+
+# Shared by import and migrate: how many sessions are written at once.
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Sessions written at once.",
+)
 # What makes one record unusable without making the store unusable: the line is skipped.
 RECORD_ERRORS = (ItemDecodeError, ItemEncodeError, ConfigurationError, WrongKeyTypeError)
 
@@ -162,14 +172,7 @@ async def _import(
 @click.command("import", cls=Command, short_help="Write sessions from JSON Lines.")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--replace", is_flag=True, help="Overwrite sessions that exist already.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    metavar="N",
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="Sessions written at once.",
-)
+@concurrency_option
 @store_options
 @click.pass_obj
 def import_command(
