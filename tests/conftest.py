@@ -90,9 +90,7 @@ def acl_server(servers_dir: Path) -> Iterator[RedisServer]:
         password=ACL_PASSWORD,
         acl_lines=[
             "user default off",
-            f"user {ACL_USER} on >{ACL_PASSWORD} resetkeys"
-            # ~{* also admits the companions of session ids with braces (see companion_key).
-            f" ~{TEST_PREFIX_ROOT}:* ~{{* +@all",
+            f"user {ACL_USER} on >{ACL_PASSWORD} resetkeys ~{TEST_PREFIX_ROOT}:* +@all",
         ],
     )
     yield server

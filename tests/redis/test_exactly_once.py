@@ -119,7 +119,7 @@ async def test_batch_ids_never_outlive_the_session(
     """The companion's TTL is at most the list's, and clear_session removes it."""
     session = RedisSession("s", redis_client, key_prefix=key_prefix, ttl=30)
     await session.add_items(BATCH)
-    companion = session._batches_key
+    companion = session._meta_key
     assert 0 < await redis_client.ttl(companion) <= await redis_client.ttl(session._key)
     await session.clear_session()
     assert await redis_client.exists(companion) == 0

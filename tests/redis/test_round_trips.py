@@ -64,7 +64,7 @@ async def test_each_operation_is_one_round_trip(standalone_server: RedisServer) 
         "add_items": ["EVALSHA"],
         "get_items": ["LRANGE"],
         "get_items(limit)": ["LRANGE"],
-        "pop_item": ["RPOP"],
+        "pop_item": ["EVALSHA"],
         "clear_session": ["EVALSHA"],
         "add_items([])": [],
     }

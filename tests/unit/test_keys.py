@@ -32,7 +32,7 @@ def test_invalid_session_ids_raise_configuration_error(session_id: object) -> No
     assert isinstance(caught.value, ValueError)
 
 
-@pytest.mark.parametrize("prefix", ["", None, 5, "{app}:sessions"])
+@pytest.mark.parametrize("prefix", ["", None, 5, "{app"])
 def test_invalid_prefixes_raise_configuration_error(prefix: object) -> None:
     """The prefix must be a non-empty string."""
     with pytest.raises(ConfigurationError):

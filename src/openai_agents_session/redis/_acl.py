@@ -6,49 +6,51 @@ from ._keys import DEFAULT_KEY_PREFIX
 
 __all__ = ["acl_rules"]
 
-# Sent by the client: reads, pops, the scripts (and loading them after a restart), the
-# wrong-type diagnosis, WAIT for the durability option, PING for health checks, metadata
-# reads, and the owner index where it cannot be updated by a script (a cluster).
+# Sent by the client: reads, the scripts (and loading them after a restart), the wrong-type
+# diagnosis, WAIT for the durability option, PING for health checks, metadata reads, and the
+# owner index where a script cannot reach it (another slot on a cluster, a previous owner).
 _CLIENT_COMMANDS = (
     "evalsha",
     "script|load",
     "lrange",
-    "rpop",
     "type",
     "wait",
     "ping",
     "hgetall",
-    "zadd",
     "zrem",
 )
 # Run inside the Lua scripts: ACLs apply to these too.
 _SCRIPT_COMMANDS = (
     "rpush",
-    "expire",
-    "lpos",
+    "rpop",
     "llen",
     "lindex",
-    "lpush",
     "ltrim",
+    "exists",
+    "expire",
+    "pexpire",
+    "pttl",
+    "persist",
     "del",
     "hget",
+    "hmget",
     "hset",
-    "hsetnx",
     "hdel",
+    "hexists",
+    "zadd",
     "time",
 )
 # What RedisSessionStore (and the command line) adds: listing, inspecting, forking,
 # exporting and importing, with the scripts' own commands.
 _OPERATOR_COMMANDS = (
     "scan",
-    "exists",
     "ttl",
     "memory|usage",
     "object|idletime",
     "zrevrange",
     "copy",
     "rename",
-    "persist",
+    "hsetnx",
 )
 # What a RedisCluster client needs to discover the nodes and to route commands.
 _CLUSTER_COMMANDS = ("cluster|slots", "cluster|shards", "command", "readonly")
@@ -59,10 +61,8 @@ def acl_rules(
 ) -> str:
     """Return the ACL rules a RedisSession user needs, and nothing more.
 
-    Use them as ``ACL SETUSER <name> on ><password> <rules>``. Keys are limited to the
-    session lists (``<prefix>:*``) and their batch-id companions (``{<prefix>:*``), which
-    live in the list's cluster slot. Session ids that contain ``}`` without a valid hash tag
-    put their companion under a numeric tag and need ``~{*`` as well.
+    Use them as ``ACL SETUSER <name> on ><password> <rules>``. Keys are limited to
+    ``<prefix>:*``: the session lists and every key the library keeps beside them.
 
     Args:
         key_prefix: The ``key_prefix`` the sessions use.
@@ -77,5 +77,5 @@ def acl_rules(
     commands += _OPERATOR_COMMANDS if operator else ()
     commands += _CLUSTER_COMMANDS if cluster else ()
     rules = ["resetkeys", "resetchannels", "-@all", *(f"+{command}" for command in commands)]
-    rules += [f"~{key_prefix}:*", f"~{{{key_prefix}:*"]  # lists; companions and owner indexes
+    rules.append(f"~{key_prefix}:*")
     return " ".join(rules)

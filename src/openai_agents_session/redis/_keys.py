@@ -1,64 +1,88 @@
 """Every Redis key the library writes, declared in one place.
 
-The list key is exactly ``"{key_prefix}:{session_id}"``: that is the documented format and
-what 0.1.0 wrote, so it never changes. A companion key (the batch ids that make appends
-exactly-once) must live in the list key's cluster slot, so that one script can touch both:
-:func:`companion_key` builds its name.
+Every key starts with ``key_prefix + ":"``, so one ACL rule (``~prefix:*``) and one
+``SCAN MATCH prefix:*`` cover all of them:
+
+============================  ====================  =========================================
+key                           type                  holds
+============================  ====================  =========================================
+``prefix:ID``                 list                  the items, oldest first (the spec; 0.1.0)
+``prefix:~m{TAG}ID``          hash                  metadata and recent batch ids
+``prefix:~s{TAG}ID``          list                  an import being staged (expires in 1 h)
+``prefix:~o:OWNER``           sorted set            the owner's sessions by ``updated_at``
+============================  ====================  =========================================
+
+``prefix:~`` is reserved: a session id may not start with ``~``, so no session's list key can
+take a companion's name. ``TAG`` makes a companion hash to its list key's cluster slot: the
+list key's own hash tag when it has one, otherwise the smallest decimal number that hashes to
+the same slot. It ends at the first ``}``, which neither form contains, so ``ID`` follows it
+verbatim and names the session unambiguously.
 """
 
 from __future__ import annotations
 
-import itertools
-from functools import lru_cache
+from functools import cache
 
-from redis.crc import key_slot
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
 from ..errors import ConfigurationError
 
 __all__ = [
-    "BATCHES_SUFFIX",
     "DEFAULT_KEY_PREFIX",
-    "META_SUFFIX",
-    "companion_key",
+    "RESERVED_LEAD",
     "hash_tag",
+    "is_companion",
+    "meta_key",
     "owner_index_key",
     "session_key",
+    "slot_tag",
+    "staging_key",
     "validate_prefix",
     "validate_session_id",
 ]
 
 DEFAULT_KEY_PREFIX = "openai_agents_session"
-BATCHES_SUFFIX = "batches"
-META_SUFFIX = "meta"
+# What starts the library's own keys after the prefix; no session id may start with it.
+RESERVED_LEAD = "~"
 
 
 def validate_session_id(session_id: object) -> str:
     """Return ``session_id`` if it can name a session.
 
-    Any non-empty string is accepted, including colons, braces, glob characters and newlines:
-    the key is built by concatenation, so it always starts with the prefix.
+    Any non-empty string is accepted, including colons, braces, glob characters and newlines,
+    except one starting with ``~``: ``prefix:~`` is where the library keeps its own keys.
 
     Raises:
-        ConfigurationError: The id is not a string or is empty.
+        ConfigurationError: The id is not a string, is empty or starts with ``~``.
     """
     if not isinstance(session_id, str):
         raise ConfigurationError(f"session_id must be a str, got {type(session_id).__name__}")
     if not session_id:
         raise ConfigurationError("session_id must not be empty")
+    if session_id.startswith(RESERVED_LEAD):
+        raise ConfigurationError(
+            f"session_id must not start with '{RESERVED_LEAD}', got {session_id!r}; "
+            f"'prefix:{RESERVED_LEAD}' is reserved for the library's own keys"
+        )
     return session_id
 
 
 def validate_prefix(key_prefix: object) -> str:
-    """Return ``key_prefix`` if it is a non-empty string that does not start with ``{``.
+    """Return ``key_prefix`` if every key built on it can share its session's cluster slot.
+
+    A prefix may hold a hash tag (``{app}:sessions``: all sessions in one slot), but a ``{``
+    that does not open a complete, non-empty tag would let the session id decide where the tag
+    ends, and companions could land in another slot.
 
     Raises:
-        ConfigurationError: The prefix is not a string, is empty, or starts with ``{``.
+        ConfigurationError: The prefix is not a non-empty string, or has a stray ``{``.
     """
     if not isinstance(key_prefix, str) or not key_prefix:
         raise ConfigurationError(f"key_prefix must be a non-empty str, got {key_prefix!r}")
-    if key_prefix.startswith("{"):
+    if "{" in key_prefix and hash_tag(key_prefix) is None:
         raise ConfigurationError(
-            f"key_prefix must not start with '{{', got {key_prefix!r}; companion keys do"
+            f"key_prefix {key_prefix!r} has a '{{' that opens no complete hash tag; "
+            "use a whole tag such as '{app}:sessions', or no braces"
         )
     return key_prefix
 
@@ -66,6 +90,43 @@ def validate_prefix(key_prefix: object) -> str:
 def session_key(key_prefix: str, session_id: str) -> str:
     """Return the list key of a session: ``"{key_prefix}:{session_id}"``."""
     return f"{key_prefix}:{session_id}"
+
+
+def meta_key(key_prefix: str, session_id: str) -> str:
+    """Return the hash holding a session's metadata and recent batch ids."""
+    return _companion(key_prefix, session_id, "m")
+
+
+def staging_key(key_prefix: str, session_id: str) -> str:
+    """Return the list an import stages a session in before publishing it."""
+    return _companion(key_prefix, session_id, "s")
+
+
+def owner_index_key(key_prefix: str, owner: str) -> str:
+    """Return the sorted set listing one owner's sessions (in a slot of its own)."""
+    return f"{key_prefix}:{RESERVED_LEAD}o:{owner}"
+
+
+def is_companion(key_prefix: str, key: str) -> bool:
+    """Return whether ``key`` is one of the library's own keys rather than a session's list."""
+    return key.startswith(f"{key_prefix}:{RESERVED_LEAD}")
+
+
+def _companion(key_prefix: str, session_id: str, kind: str) -> str:
+    tag = slot_tag(session_key(key_prefix, session_id))
+    return f"{key_prefix}:{RESERVED_LEAD}{kind}{{{tag}}}{session_id}"
+
+
+def slot_tag(key: str) -> str:
+    """Return a hash tag that puts a key in ``key``'s cluster slot.
+
+    That is ``key``'s own tag when it has one, otherwise the smallest decimal number whose
+    hash lands in the same slot. Neither contains ``}``.
+    """
+    tag = hash_tag(key)
+    if tag is not None:
+        return tag
+    return str(_numbers_by_slot()[key_slot(key.encode())])
 
 
 def hash_tag(key: str) -> str | None:
@@ -82,37 +143,12 @@ def hash_tag(key: str) -> str | None:
     return key[start + 1 : end]
 
 
-def companion_key(list_key: str, suffix: str) -> str:
-    """Return the name of a companion key that shares ``list_key``'s cluster slot.
-
-    Companions always start with ``{``, which no prefix may start with, so no session id can
-    ever name one.
-
-    - ``prefix:user-1`` has no hash tag: the list key itself becomes the tag,
-      ``{prefix:user-1}:batches``.
-    - ``prefix:{team}`` has its own tag, which leads: ``{team}:prefix:{team}:batches``.
-    - A key with a ``}`` but no valid tag cannot be wrapped in braces; a short tag that hashes
-      to the same slot leads instead (found once per slot): ``{28128}:prefix:a}b:batches``.
-
-    The last two need ``~{*`` in a least-privilege ACL.
-    """
-    tag = hash_tag(list_key)
-    if tag is None and "}" not in list_key:
-        return f"{{{list_key}}}:{suffix}"
-    if tag is None:
-        tag = _tag_for_slot(key_slot(list_key.encode()))
-    return f"{{{tag}}}:{list_key}:{suffix}"
-
-
-def owner_index_key(key_prefix: str, owner: str) -> str:
-    """Return the sorted set listing one owner's sessions (in a slot of its own)."""
-    return f"{{{key_prefix}:owner:{owner}}}:index"
-
-
-@lru_cache(maxsize=256)
-def _tag_for_slot(slot: int) -> str:
-    """Return the smallest decimal number whose hash lands in ``slot``."""
-    for number in itertools.count():
-        if key_slot(str(number).encode()) == slot:
-            return str(number)
-    raise AssertionError("unreachable: itertools.count() is endless")  # pragma: no cover
+@cache
+def _numbers_by_slot() -> tuple[int, ...]:
+    """Return, for each slot, the smallest decimal number that hashes to it (built once)."""
+    found: dict[int, int] = {}
+    number = 0
+    while len(found) < REDIS_CLUSTER_HASH_SLOTS:
+        found.setdefault(key_slot(str(number).encode()), number)
+        number += 1
+    return tuple(found[slot] for slot in range(REDIS_CLUSTER_HASH_SLOTS))

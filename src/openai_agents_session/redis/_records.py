@@ -79,8 +79,24 @@ def _number(value: bytes | str | None) -> float | None:
         return None
 
 
+def _json_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _microseconds(value: bytes | str | None) -> float | None:
+    text = _text(value)
+    try:
+        return int(text) / 1_000_000 if text is not None else None
+    except ValueError:
+        return None
+
+
 def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata:
-    """Build metadata from the hash's fields as the client returned them."""
+    """Build metadata from the companion hash's fields as the client returned them.
+
+    The hash stores ``c`` and ``u`` (created and updated) as integer microseconds: short names
+    and integers take the least memory in a small hash, which every session has.
+    """
     by_name = {_text(name): value for name, value in fields.items()}
     tags: tuple[str, ...] = ()
     raw_tags = by_name.get("tags")
@@ -92,8 +108,8 @@ def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata
         if isinstance(decoded, list):
             tags = tuple(str(tag) for tag in decoded)
     return SessionMetadata(
-        created_at=_number(by_name.get("created_at")),
-        updated_at=_number(by_name.get("updated_at")),
+        created_at=_microseconds(by_name.get("c")),
+        updated_at=_microseconds(by_name.get("u")),
         title=_text(by_name.get("title")),
         owner=_text(by_name.get("owner")),
         tags=tags,
@@ -101,12 +117,15 @@ def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata
 
 
 def metadata_fields(metadata: SessionMetadata) -> list[str]:
-    """Return the metadata as the hash's field, value pairs (absent fields left out)."""
+    """Return the metadata as the companion hash's field, value pairs (absent ones left out)."""
     pairs: list[str] = []
-    for name in ("created_at", "updated_at", "title", "owner"):
+    for field_name, seconds in (("c", metadata.created_at), ("u", metadata.updated_at)):
+        if seconds is not None:
+            pairs += [field_name, str(round(seconds * 1_000_000))]
+    for name in ("title", "owner"):
         value = getattr(metadata, name)
         if value is not None:
-            pairs += [name, f"{value:.6f}" if isinstance(value, float) else str(value)]
+            pairs += [name, str(value)]
     if metadata.tags:
         pairs += ["tags", orjson.dumps(list(metadata.tags)).decode()]
     return pairs
@@ -176,11 +195,12 @@ class SessionRecord:
         raw_metadata = value.get("metadata") or {}
         if not isinstance(raw_metadata, dict):
             raise ItemDecodeError(f'session {value["id"]!r}: "metadata" must be an object')
-        metadata = parse_metadata(
-            {
-                name: orjson.dumps(raw).decode() if name == "tags" else str(raw)
-                for name, raw in raw_metadata.items()
-                if raw is not None and raw != []
-            }
+        tags = raw_metadata.get("tags") or []
+        metadata = SessionMetadata(
+            created_at=_number(_json_text(raw_metadata.get("created_at"))),
+            updated_at=_number(_json_text(raw_metadata.get("updated_at"))),
+            title=_json_text(raw_metadata.get("title")),
+            owner=_json_text(raw_metadata.get("owner")),
+            tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         )
         return cls(value["id"], items, ttl, metadata)

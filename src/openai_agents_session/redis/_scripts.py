@@ -30,9 +30,11 @@ def load_script(name: str) -> str:
 class Scripts:
     """The scripts registered on one client."""
 
-    add_items: AsyncScript
+    write_items: AsyncScript
+    pop_item: AsyncScript
     clear_session: AsyncScript
     set_metadata: AsyncScript
+    index_session: AsyncScript
     fork_session: AsyncScript
     publish_session: AsyncScript
 
@@ -45,9 +47,11 @@ def scripts_for(client: RedisClient) -> Scripts:
     scripts = _registered.get(client)
     if scripts is None:
         scripts = Scripts(
-            add_items=client.register_script(load_script("add_items")),
+            write_items=client.register_script(load_script("write_items")),
+            pop_item=client.register_script(load_script("pop_item")),
             clear_session=client.register_script(load_script("clear_session")),
             set_metadata=client.register_script(load_script("set_metadata")),
+            index_session=client.register_script(load_script("index_session")),
             fork_session=client.register_script(load_script("fork_session")),
             publish_session=client.register_script(load_script("publish_session")),
         )

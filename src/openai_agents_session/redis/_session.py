@@ -28,10 +28,8 @@ from ..errors import (
 )
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
-    BATCHES_SUFFIX,
     DEFAULT_KEY_PREFIX,
-    META_SUFFIX,
-    companion_key,
+    meta_key,
     owner_index_key,
     session_key,
     validate_prefix,
@@ -45,6 +43,7 @@ if TYPE_CHECKING:
 
     from agents import TResponseInputItem
     from agents.memory import SessionSettings
+    from redis.commands.core import AsyncScript
     from typing_extensions import Self
 
 __all__ = ["RedisClient", "RedisSession", "client_from_url", "driver_call", "raise_error"]
@@ -76,15 +75,22 @@ def _validate_count(name: str, value: object, *, minimum: int) -> int:
 
 
 def _validate_batch_id(batch_id: object) -> None:
-    if not isinstance(batch_id, str) or not batch_id or len(batch_id) > MAX_BATCH_ID_LENGTH:
+    if (
+        not isinstance(batch_id, str)
+        or not batch_id
+        or len(batch_id) > MAX_BATCH_ID_LENGTH
+        or not batch_id.isprintable()
+        or any(char.isspace() for char in batch_id)
+    ):
         raise ConfigurationError(
-            f"batch_id must be a non-empty str of at most {MAX_BATCH_ID_LENGTH} characters, "
-            f"got {batch_id!r}"
+            f"batch_id must be a non-empty str of at most {MAX_BATCH_ID_LENGTH} printable "
+            f"characters without spaces, got {batch_id!r}"
         )
 
 
 def _new_batch_id() -> str:
-    return os.urandom(12).hex()
+    # 64 random bits: the server compares an id with the session's last few hundred only.
+    return os.urandom(8).hex()
 
 
 def _validate_limit(limit: object) -> int | None:
@@ -231,8 +237,7 @@ class RedisSession:
         self._key_prefix = validate_prefix(key_prefix)
         self._ttl = _validate_ttl(ttl)
         self._key = session_key(self._key_prefix, self.session_id)
-        self._batches_key = companion_key(self._key, BATCHES_SUFFIX)
-        self._meta_key = companion_key(self._key, META_SUFFIX)
+        self._meta_key = meta_key(self._key_prefix, self.session_id)
         self._max_items = (
             0 if max_items is None else _validate_count("max_items", max_items, minimum=1)
         )
@@ -351,8 +356,8 @@ class RedisSession:
 
         Each call is a batch with an id, and the server skips a batch id it has applied in
         the last ten minutes: when a reply is lost and the call is retried (by redis-py's
-        ``Retry``, or by the caller repeating the same items after a connection error), the
-        batch is stored once. Identical items in separate successful calls are all stored.
+        ``Retry``, or by the caller repeating the same items after a failure), the batch is
+        stored once. Identical items in separate successful calls are all stored.
 
         Args:
             items: The batch, oldest first. An empty batch writes nothing.
@@ -367,6 +372,37 @@ class RedisSession:
         self._check_open()
         if not items:
             return
+        await self._write(items, batch_id, replace=False)
+
+    async def replace_items(
+        self, items: list[TResponseInputItem], *, batch_id: str | None = None
+    ) -> None:
+        """Replace the whole history with ``items``, atomically, in one round trip.
+
+        Readers see the old history or the new one, never a mix or an empty session, and a
+        process that dies meanwhile leaves one of the two. Metadata (title, owner, tags,
+        ``created_at``) and the owner's index are kept; ``updated_at`` and the TTL are
+        refreshed. Retries are exactly-once as for ``add_items``. Replacing with no items
+        clears the session. The SDK's ``OpenAIResponsesCompactionSession`` calls this.
+
+        Raises:
+            ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
+            WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
+            ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
+        """
+        self._check_open()
+        await self._write(items, batch_id, replace=True)
+
+    async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
+        """Replace history for the SDK's compaction, which looks this hook up on the type."""
+        await self.replace_items(items)
+        return True
+
+    async def _write(
+        self, items: list[TResponseInputItem], batch_id: str | None, *, replace: bool
+    ) -> None:
+        if not isinstance(items, list):
+            raise ConfigurationError(f"items must be a list of items, got {type(items).__name__}")
         encoded = encode_items(items)
         if batch_id is not None:
             _validate_batch_id(batch_id)
@@ -376,24 +412,25 @@ class RedisSession:
                 batch_id = unconfirmed[1]
             else:
                 batch_id = _new_batch_id()
-        keys = [self._key, self._batches_key, self._meta_key]
-        # A cluster keeps the owner's index in another slot: it is updated after the append.
-        index_in_script = self._index_key is not None and not self._is_cluster
-        if index_in_script:
-            keys.append(cast("str", self._index_key))
+        keys = [self._key, self._meta_key]
         args: list[bytes | str | int] = [
             self._ttl or 0,
             batch_id,
             self._max_items,
-            self.session_id,
+            "r" if replace else "a",
             self._owner or "",
-            *encoded,
         ]
+        # A cluster keeps the owner's index in another slot: it is updated after the write.
+        index_in_script = self._index_key is not None and not self._is_cluster
+        if index_in_script:
+            keys.append(cast("str", self._index_key))
+            args.append(self.session_id)
+        args += encoded
         try:
             if self._wait_replicas:
-                await self._append_and_wait(keys, args)
+                await self._write_and_wait(keys, args)
             else:
-                await self._call(self._scripts.add_items(keys=keys, args=args))
+                await self._call(self._scripts.write_items(keys=keys, args=args))
         except (BackendUnavailableError, ReplicationError, asyncio.CancelledError):
             # Applied or not, nobody knows (or applied but not replicated, or cancelled after
             # sending): a retry of these same items reuses this batch id, so it is stored once.
@@ -401,11 +438,11 @@ class RedisSession:
             raise
         self._unconfirmed = None
         if self._index_key is not None and not index_in_script:
-            await self._touch_owner_index()
+            await self._index_session()
 
-    async def _append_and_wait(self, keys: list[str], args: list[bytes | str | int]) -> None:
-        """Append, then WAIT for replicas, in one round trip (two on a cluster)."""
-        script = self._scripts.add_items
+    async def _write_and_wait(self, keys: list[str], args: list[bytes | str | int]) -> None:
+        """Write, then WAIT for replicas, in one round trip (two on a cluster)."""
+        script = self._scripts.write_items
         if self._is_cluster:
             await self._call(script(keys=keys, args=args))
             cluster = cast("RedisCluster", self._client)
@@ -422,13 +459,13 @@ class RedisSession:
                 pipe = self._client.pipeline(transaction=False)
                 pipe.evalsha(script.sha, len(keys), *keys, *args)
                 pipe.execute_command("WAIT", self._wait_replicas, self._wait_timeout_ms)
-                appended, acknowledged = await self._call(pipe.execute(raise_on_error=False))
-                if isinstance(appended, NoScriptError) and attempt == 0:
+                written, acknowledged = await self._call(pipe.execute(raise_on_error=False))
+                if isinstance(written, NoScriptError) and attempt == 0:
                     # Nothing was applied: load the script and send both again.
                     script.sha = await self._call(self._client.script_load(script.script))
                     continue
-                if isinstance(appended, Exception):
-                    await self._call(raise_error(appended))
+                if isinstance(written, Exception):
+                    await self._call(raise_error(written))
                 break
         if int(acknowledged) < self._wait_replicas:
             raise ReplicationError(
@@ -438,12 +475,19 @@ class RedisSession:
     async def pop_item(self) -> TResponseInputItem | None:
         """Remove and return the newest item, or None when the session is empty.
 
+        Popping the last item removes the session's metadata too, in the same round trip.
+
         Raises:
             WrongKeyTypeError: The key holds a value that is not a list.
         """
         self._check_open()
+        keys = [self._key, self._meta_key]
+        args: list[str] = []
+        if self._index_key is not None and not self._is_cluster:
+            keys.append(self._index_key)
+            args.append(self.session_id)
         while True:
-            raw: bytes | None = await self._call(self._command("RPOP", self._key))
+            raw: bytes | None = await self._run_script(self._scripts.pop_item, keys, args)
             if raw is None:
                 return None
             try:
@@ -457,13 +501,13 @@ class RedisSession:
                 )
 
     async def clear_session(self) -> None:
-        """Delete the session's list.
+        """Delete the session's list and metadata, and drop it from its owner's index.
 
         Raises:
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
         """
         self._check_open()
-        keys = [self._key, self._batches_key, self._meta_key]
+        keys = [self._key, self._meta_key]
         if self._index_key is not None:
             if self._is_cluster:
                 await self._call(self._client.zrem(self._index_key, self.session_id))
@@ -508,7 +552,9 @@ class RedisSession:
             if tags is not None and not all(isinstance(tag, str) for tag in tags):
                 raise ConfigurationError(f"tags must be a list of str or None, got {tags!r}")
             args += ["tags", orjson.dumps(list(tags)).decode() if tags else ""]
-        previous = await self._call(self._scripts.set_metadata(keys=[self._meta_key], args=args))
+        previous = await self._call(
+            self._scripts.set_metadata(keys=[self._meta_key, self._key], args=args)
+        )
         if owner is ...:
             return
         if isinstance(previous, bytes):
@@ -519,7 +565,7 @@ class RedisSession:
             )
         self._set_owner(owner)
         if self._index_key is not None:
-            await self._touch_owner_index()
+            await self._index_session()
 
     def _set_owner(self, owner: str | None) -> None:
         if owner is not None and (not isinstance(owner, str) or not owner):
@@ -527,16 +573,15 @@ class RedisSession:
         self._owner = owner
         self._index_key = None if owner is None else owner_index_key(self._key_prefix, owner)
 
-    async def _touch_owner_index(self) -> None:
+    async def _index_session(self) -> None:
         """Put this session at the top of its owner's index (best effort on a cluster)."""
         index_key = cast("str", self._index_key)
-        time_s, time_us = await self._call(self._client.time())
         try:
             await self._call(
-                self._client.zadd(index_key, {self.session_id: time_s + time_us / 1e6})
+                self._scripts.index_session(
+                    keys=[index_key], args=[self.session_id, self._ttl or 0, ""]
+                )
             )
-            if self._ttl:
-                await self._call(self._client.expire(index_key, self._ttl))
         except BackendUnavailableError as exc:
             logger.warning("owner index %r not updated for %r: %s", index_key, self._key, exc)
 
@@ -570,6 +615,20 @@ class RedisSession:
         # Replies are always bytes, whatever decode_responses says: orjson reads bytes
         # directly, and an element that is not UTF-8 must not break the whole reply.
         return self._client.execute_command(*args, **{NEVER_DECODE: True})
+
+    async def _run_script(self, script: AsyncScript, keys: list[str], args: list[str]) -> Any:
+        """EVALSHA ``script`` with a reply in bytes whatever the client decodes (see _command)."""
+        for attempt in range(2):
+            try:
+                return await self._call(
+                    self._command("EVALSHA", script.sha, len(keys), *keys, *args)
+                )
+            except NoScriptError:
+                if attempt:
+                    raise
+                # A restarted or failed-over server: nothing ran. Load the script, run it again.
+                script.sha = await self._call(self._client.script_load(script.script))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode_valid(self, raw: list[bytes]) -> list[TResponseInputItem]:
         fast = decode_items(raw)

@@ -11,12 +11,12 @@ from redis.crc import key_slot
 from .._items import decode_item, decode_items, encode_items
 from ..errors import ConfigurationError, ItemDecodeError, SessionExistsError
 from ._keys import (
-    BATCHES_SUFFIX,
     DEFAULT_KEY_PREFIX,
-    META_SUFFIX,
-    companion_key,
+    is_companion,
+    meta_key,
     owner_index_key,
     session_key,
+    staging_key,
     validate_prefix,
     validate_session_id,
 )
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisSessionStore"]
 
-STAGING_SUFFIX = "staging"
 # Items per command when a session is read or written in pieces.
 CHUNK_ITEMS = 1000
 # A staging list left by a crashed import disappears by itself after this long.
@@ -138,7 +137,9 @@ class RedisSessionStore:
         async for keys in scan_keys(self._client, match, count=count):
             for key in keys:
                 text = key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key
-                yield text[start:]
+                # Staging lists of imports live under the prefix too; they are no sessions.
+                if not is_companion(self._key_prefix, text):
+                    yield text[start:]
 
     async def count_sessions(self, pattern: str = "*") -> int:
         """Return how many sessions match ``pattern`` (one full SCAN)."""
@@ -157,7 +158,7 @@ class RedisSessionStore:
         pipe.llen(key)
         pipe.ttl(key)
         pipe.memory_usage(key)
-        pipe.hgetall(companion_key(key, META_SUFFIX))
+        pipe.hgetall(meta_key(self._key_prefix, session_id))
         idle, count, ttl, memory, meta = await self._call(pipe.execute(raise_on_error=False), key)
         for reply in (count, ttl, memory, meta):
             if isinstance(reply, Exception):
@@ -206,14 +207,17 @@ class RedisSessionStore:
             keys = [
                 source,
                 target,
-                companion_key(source, META_SUFFIX),
-                companion_key(target, META_SUFFIX),
-                companion_key(target, BATCHES_SUFFIX),
+                meta_key(self._key_prefix, source_id),
+                meta_key(self._key_prefix, new_id),
             ]
             script = scripts_for(self._client).fork_session
-            copied = int(
-                await self._call(script(keys=keys, args=["1" if replace else "0"]), target)
-            )
+            reply = await self._call(script(keys=keys, args=["1" if replace else "0"]), target)
+            copied, owner = int(reply[0]), reply[1]
+            if copied > 0 and owner:
+                owner = owner.decode() if isinstance(owner, bytes) else str(owner)
+                ttl = await self._call(self._client.ttl(target), target)
+                forked = self.session(new_id, owner=owner, ttl=ttl if ttl > 0 else None)
+                await forked._index_session()
         else:
             info = await self.info(source_id)
             items = [item async for item in self._read_items(source)]
@@ -315,7 +319,7 @@ class RedisSessionStore:
         self, record: SessionRecord, *, replace: bool, fresh_created_at: bool
     ) -> int:
         target = session_key(self._key_prefix, validate_session_id(record.session_id))
-        staging = companion_key(target, STAGING_SUFFIX)
+        staging = staging_key(self._key_prefix, record.session_id)
         encoded = encode_items(record.items)
         await self._call(self._client.delete(staging))
         for start in range(0, len(encoded), CHUNK_ITEMS):
@@ -326,20 +330,18 @@ class RedisSessionStore:
         metadata = record.metadata
         fields = metadata_fields(metadata)
         if fresh_created_at and metadata.created_at is not None:
-            fields = _without(fields, "created_at")
-        keys = [
-            staging,
-            target,
-            companion_key(target, META_SUFFIX),
-            companion_key(target, BATCHES_SUFFIX),
-        ]
+            fields = _without(fields, "c")
+        keys = [staging, target, meta_key(self._key_prefix, record.session_id)]
         args: list[str | int] = ["1" if replace else "0", record.ttl_seconds or 0, *fields]
         script = scripts_for(self._client).publish_session
         written = int(await self._call(script(keys=keys, args=args), target))
         if written < 0 and fresh_created_at:
             return -1
-        if written >= 0 and metadata.owner:
-            await self.session(record.session_id, owner=metadata.owner)._touch_owner_index()
+        if written > 0 and metadata.owner:
+            published = self.session(
+                record.session_id, owner=metadata.owner, ttl=record.ttl_seconds
+            )
+            await published._index_session()
         return written
 
     async def _call(self, command: Any, key: str = "") -> Any:

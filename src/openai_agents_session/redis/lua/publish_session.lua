@@ -1,11 +1,10 @@
--- Publish a session staged in a companion list, atomically: it appears whole or not at all.
+-- Publish a session staged in a list of its own, atomically: it appears whole or not at all.
 -- KEYS[1]  the staging list (in the destination's slot)
 -- KEYS[2]  the destination list
--- KEYS[3]  the destination metadata
--- KEYS[4]  the destination batch ids
+-- KEYS[3]  the destination companion hash
 -- ARGV[1]  "1" to replace an existing destination
 -- ARGV[2]  the time to live in seconds; 0 for none
--- ARGV[3..] metadata field, value, field, value, ...; created_at is now when absent
+-- ARGV[3..] companion field, value, field, value, ...; c and u are now when absent
 -- Returns  the number of items published; -1 when the destination exists and may not be
 --          replaced (the staging list is dropped); WRONGTYPE for a key of another type.
 local key_type = redis.call('TYPE', KEYS[2])['ok']
@@ -17,7 +16,7 @@ if key_type == 'list' and ARGV[1] ~= '1' then
     redis.call('DEL', KEYS[1])
     return -1
 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[2], KEYS[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
     return 0
 end
@@ -25,9 +24,11 @@ redis.call('RENAME', KEYS[1], KEYS[2])
 if #ARGV > 2 then
     redis.call('HSET', KEYS[3], unpack(ARGV, 3))
 end
--- A record without created_at (or a fork, which gets its own) starts its life now.
+-- A record without timestamps (or a fork, which gets its own created_at) starts its life now.
 local time = redis.call('TIME')
-redis.call('HSETNX', KEYS[3], 'created_at', time[1] .. '.' .. string.format('%06d', tonumber(time[2])))
+local now = time[1] .. string.format('%06d', tonumber(time[2]))
+redis.call('HSETNX', KEYS[3], 'c', now)
+redis.call('HSETNX', KEYS[3], 'u', now)
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
     redis.call('EXPIRE', KEYS[2], ttl)

@@ -1,12 +1,14 @@
--- Set user fields of a session's metadata, keeping created_at and the session's expiry.
--- KEYS[1]  the session's metadata
+-- Set user fields of a session's companion hash, keeping its timestamps and expiry.
+-- KEYS[1]  the session's companion hash
+-- KEYS[2]  the session's list, whose expiry a new hash takes
 -- ARGV[1]  the session's time to live in seconds; 0 for none
 -- ARGV[2..] field, value, field, value, ...; an empty value deletes the field
 -- Returns  the owner before the change, or false when there was none.
 local previous_owner = redis.call('HGET', KEYS[1], 'owner')
-local time = redis.call('TIME')
-local now = time[1] .. '.' .. string.format('%06d', tonumber(time[2]))
-redis.call('HSETNX', KEYS[1], 'created_at', now)
+if redis.call('HEXISTS', KEYS[1], 'c') == 0 then
+    local time = redis.call('TIME')
+    redis.call('HSET', KEYS[1], 'c', time[1] .. string.format('%06d', tonumber(time[2])))
+end
 for i = 2, #ARGV, 2 do
     if ARGV[i + 1] == '' then
         redis.call('HDEL', KEYS[1], ARGV[i])
@@ -17,5 +19,11 @@ end
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
     redis.call('EXPIRE', KEYS[1], ttl)
+else
+    -- A session without a TTL of its own: the hash expires with the list, if the list does.
+    local list_ttl = redis.call('PTTL', KEYS[2])
+    if list_ttl > 0 then
+        redis.call('PEXPIRE', KEYS[1], list_ttl)
+    end
 end
 return previous_owner
