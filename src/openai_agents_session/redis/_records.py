@@ -94,8 +94,9 @@ def _microseconds(value: bytes | str | None) -> float | None:
 def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata:
     """Build metadata from the companion hash's fields as the client returned them.
 
-    The hash stores ``c`` and ``u`` (created and updated) as integer microseconds: short names
-    and integers take the least memory in a small hash, which every session has.
+    The hash stores ``c`` and ``u`` (created and updated) as integer microseconds, and leaves
+    ``c`` out while it equals ``u``: short names, integers and one field fewer take the least
+    memory in a small hash, which every session has.
     """
     by_name = {_text(name): value for name, value in fields.items()}
     tags: tuple[str, ...] = ()
@@ -108,7 +109,8 @@ def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata
         if isinstance(decoded, list):
             tags = tuple(str(tag) for tag in decoded)
     return SessionMetadata(
-        created_at=_microseconds(by_name.get("c")),
+        # A hash written by one append only has u: created_at is the same time.
+        created_at=_microseconds(by_name.get("c", by_name.get("u"))),
         updated_at=_microseconds(by_name.get("u")),
         title=_text(by_name.get("title")),
         owner=_text(by_name.get("owner")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
 import logging
 import os
@@ -89,8 +90,9 @@ def _validate_batch_id(batch_id: object) -> None:
 
 
 def _new_batch_id() -> str:
-    # 64 random bits: the server compares an id with the session's last few hundred only.
-    return os.urandom(8).hex()
+    # 72 random bits in 12 characters: the server keeps them in every session's companion
+    # and compares an id with that session's last few hundred only.
+    return base64.urlsafe_b64encode(os.urandom(9)).decode()
 
 
 def _validate_limit(limit: object) -> int | None:

@@ -1,8 +1,9 @@
 -- Append a batch to a session (or replace its history with it), at most once per batch id,
 -- and keep its metadata, expiry and owner's index up to date.
 -- KEYS[1]  the session's list
--- KEYS[2]  the session's companion hash: c (created, µs), u (updated, µs), b (recent batch
---          ids, one "<unix seconds>\t<id>\n" line each, oldest first), and user fields
+-- KEYS[2]  the session's companion hash: u (updated, µs), c (created, µs; absent while it
+--          equals u, which saves memory in every one-turn session), b (recent batch ids, one
+--          "<unix seconds>\t<id>\n" line each, oldest first), and user fields
 -- KEYS[3]  optional: the owner's index of sessions (a sorted set scored by updated_at)
 -- ARGV[1]  the session's time to live in seconds; 0 leaves expiries as they are
 -- ARGV[2]  the batch id; one found in b is not applied again
@@ -24,7 +25,7 @@ local first_item = index_key and 7 or 6
 local BATCH_MEMORY_S = 600
 local BATCH_MEMORY_BYTES = 4096
 
-local seen = redis.call('HMGET', meta_key, 'b', 'c')
+local seen = redis.call('HMGET', meta_key, 'b', 'u', 'c')
 local batches = seen[1]
 if batches and string.find(batches, '\t' .. batch_id .. '\n', 1, true) then
     return -1
@@ -92,17 +93,17 @@ else
     batches = entry
 end
 
-if seen[2] then
-    if owner ~= '' then
-        redis.call('HSET', meta_key, 'u', now, 'b', batches, 'owner', owner)
-    else
-        redis.call('HSET', meta_key, 'u', now, 'b', batches)
-    end
-elseif owner ~= '' then
-    redis.call('HSET', meta_key, 'c', now, 'u', now, 'b', batches, 'owner', owner)
-else
-    redis.call('HSET', meta_key, 'c', now, 'u', now, 'b', batches)
+local fields = {'u', now, 'b', batches}
+if seen[2] and not seen[3] then
+    -- created_at was left out as equal to updated_at: it is the previous u.
+    fields[#fields + 1] = 'c'
+    fields[#fields + 1] = seen[2]
 end
+if owner ~= '' then
+    fields[#fields + 1] = 'owner'
+    fields[#fields + 1] = owner
+end
+redis.call('HSET', meta_key, unpack(fields))
 
 if ttl > 0 then
     redis.call('EXPIRE', list_key, ttl)
