@@ -19,6 +19,7 @@ import orjson
 import redis.asyncio as redis_asyncio
 
 from openai_agents_session import RedisSession
+from openai_agents_session.redis._keys import meta_key
 
 from .items import ASSISTANT, USER
 
@@ -97,9 +98,13 @@ class Impl:
     open: Callable[[Client, str], BenchSession]
     list_key: Callable[[str], str]
     key_templates: tuple[tuple[str, ...], ...] = ()
+    # For a store whose key names depend on more than the id (ours: a slot tag), the names.
+    keys_of: Callable[[str], list[str]] | None = None
 
     def keys(self, session_id: str) -> list[str]:
         """Every key a session with this id occupies."""
+        if self.keys_of is not None:
+            return self.keys_of(session_id)
         return [session_id.join(parts) for parts in self.key_templates]
 
 
@@ -121,6 +126,8 @@ async def discover_keys(impl: Impl, client: Client, control: Client) -> Impl:
     await control.flushall(asynchronous=False)
     if impl.list_key(PROBE_ID) not in names:
         raise SystemExit(f"{impl.name}: no list at {impl.list_key(PROBE_ID)!r}; keys: {names}")
+    if impl.keys_of is not None and sorted(impl.keys_of(PROBE_ID)) != names:
+        raise SystemExit(f"{impl.name}: keys_of() says {impl.keys_of(PROBE_ID)}, not {names}")
     templates = tuple(tuple(name.split(PROBE_ID)) for name in names)
     return dataclasses.replace(impl, key_templates=templates)
 
@@ -189,6 +196,7 @@ def build_impls(floor_sha: str, compat_dir: Path) -> dict[str, Impl]:
             "openai_agents_session.RedisSession (this tree)",
             lambda client, sid: RedisSession(sid, client, key_prefix="bench:ours", ttl=TTL_S),
             ours_key,
+            keys_of=lambda sid: [ours_key(sid), meta_key("bench:ours", sid)],
         ),
         Impl(
             "0.1.0",

@@ -37,11 +37,12 @@ from .workloads import (
     all_workloads,
     calibrate_info_overhead,
     run_concurrency,
+    run_memory,
     run_workload,
 )
 
 DEFAULT_OUT = REPO / "benchmarks" / "results"
-WORKLOAD_NAMES = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOAD_NAMES = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "MEM")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -193,6 +194,8 @@ async def _run(server: Any, config: Config, args: argparse.Namespace, log: Any) 
                 await run_workload(bench, workload)
             if workload.name == "W5" and "W6" in args.only:
                 await run_concurrency(bench)  # report order: W6 after W5, before W7
+        if "MEM" in args.only:
+            await run_memory(bench)
         return bench
     finally:
         await counting.aclose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Config:
     w6_sessions: int
     w7_block: int
     accounting_ops: int
+    memory_sessions: int
 
 
 # Many short rounds rather than a few long ones: a burst of load from elsewhere on the
@@ -62,6 +64,7 @@ FULL = Config(
     w6_sessions=256,
     w7_block=10,
     accounting_ops=20,
+    memory_sessions=2_000,
 )
 QUICK = Config(
     rounds=2,
@@ -78,6 +81,7 @@ QUICK = Config(
     w6_sessions=256,
     w7_block=3,
     accounting_ops=3,
+    memory_sessions=200,
 )
 
 
@@ -153,6 +157,7 @@ class Bench:
     checks: list[Check] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     log: Callable[[str], None] = print
+    memory: list[MemoryRow] = field(default_factory=list)
 
     def acc(self, row: str, impl: str) -> Acc:
         return self.results.setdefault((row, impl), Acc())
@@ -161,6 +166,17 @@ class Bench:
         self.checks.append(Check(workload, impl, ok, detail))
         if not ok:
             self.log(f"  CHECK FAILED {workload} {impl}: {detail}")
+
+
+@dataclass(frozen=True)
+class MemoryRow:
+    """What a store's sessions of ``turns`` turns take on the server, each, on average."""
+
+    impl: str
+    turns: int
+    sessions: int
+    bytes_per_session: float
+    keys_per_session: float
 
 
 @dataclass(frozen=True)
@@ -642,3 +658,35 @@ def all_workloads(config: Config) -> list[Workload]:
         AgentTurn(config),
         BigItem(config),
     ]
+
+
+MEMORY_TURNS = (1, 5)
+
+
+async def run_memory(bench: Bench) -> None:
+    """Bytes per session by ``INFO memory``: many sessions of realistic turns, TTL on each.
+
+    ``used_memory`` before and after writing ``memory_sessions`` sessions of one and of five
+    turns (``add_items([user, assistant])`` each), so key names, expiry entries and the
+    server's tables count too, as they do in a real deployment; the floor is the bare list.
+    """
+    config = bench.config
+    for impl in bench.impls.values():
+        for turns in MEMORY_TURNS:
+            await bench.control.flushall(asynchronous=False)
+            ids = [
+                f"conv-{turns}-{uuid.UUID(int=index)}" for index in range(config.memory_sessions)
+            ]
+            before = int((await bench.control.info("memory"))["used_memory"])
+            keys_before = int(await bench.control.dbsize())
+            for session_id in ids:
+                session = impl.open(bench.client, session_id)
+                for _ in range(turns):
+                    await session.add_items(PAIR)
+            after = int((await bench.control.info("memory"))["used_memory"])
+            keys = int(await bench.control.dbsize()) - keys_before
+            bench.memory.append(
+                MemoryRow(impl.name, turns, len(ids), (after - before) / len(ids), keys / len(ids))
+            )
+    await bench.control.flushall(asynchronous=False)
+    bench.log("memory done")
