@@ -27,7 +27,7 @@ def keys(key_prefix: str) -> list[str]:
 
 
 def args(ttl: int, batch: str, *items: bytes, max_items: int = 0, mode: str = "a") -> list[object]:
-    return [ttl, batch, max_items, mode, "", *items]
+    return [ttl, max_items, mode, "", batch, *items]
 
 
 async def test_write_items_appends_in_order_and_sets_ttls(
@@ -66,16 +66,16 @@ async def test_write_items_updates_the_owner_index_and_never_shortens_it(
 ) -> None:
     """With KEYS[3], the id is scored by u; the index keeps the longest TTL, or none."""
     script = client.register_script(load_script("write_items"))
-    await script(keys=keys, args=[60, "b1", 0, "a", "o", "s", b"a"])
+    await script(keys=keys, args=[60, 0, "a", "o", "b1", "s", b"a"])
     assert await client.hget(keys[1], "owner") == b"o"
     score = await client.zscore(keys[2], "s")
     assert score == pytest.approx(int(await client.hget(keys[1], "u")) / 1e6)
     assert 55 <= await client.ttl(keys[2]) <= 60
-    await script(keys=keys, args=[5, "b2", 0, "a", "o", "s2", b"a"])
+    await script(keys=keys, args=[5, 0, "a", "o", "b2", "s2", b"a"])
     assert 55 <= await client.ttl(keys[2]) <= 60
-    await script(keys=keys, args=[0, "b3", 0, "a", "o", "s3", b"a"])
+    await script(keys=keys, args=[0, 0, "a", "o", "b3", "s3", b"a"])
     assert await client.ttl(keys[2]) == -1
-    await script(keys=keys, args=[5, "b4", 0, "a", "o", "s4", b"a"])
+    await script(keys=keys, args=[5, 0, "a", "o", "b4", "s4", b"a"])
     assert await client.ttl(keys[2]) == -1
     await client.delete(*keys)
 
@@ -174,7 +174,7 @@ async def test_write_items_refuses_a_foreign_key_untouched(
     await client.hset(keys[0], "f", "v")
     for mode in ("a", "r"):
         with pytest.raises(redis.exceptions.ResponseError, match="WRONGTYPE"):
-            await script(keys=keys, args=[30, "b1", 0, mode, "o", "s", b"a"])
+            await script(keys=keys, args=[30, 0, mode, "o", "b1", "s", b"a"])
         assert await client.ttl(keys[0]) == -1
         assert await client.hgetall(keys[0]) == {b"f": b"v"}
         assert await client.exists(*keys[1:]) == 0
@@ -186,13 +186,13 @@ async def test_write_items_replace_swaps_the_list_and_keeps_the_companion(
 ) -> None:
     """Mode "r" replaces the items, keeps c and user fields; no items clears everything."""
     script = client.register_script(load_script("write_items"))
-    await script(keys=keys, args=[60, "b1", 0, "a", "o", "s", b"a", b"b", b"c"])
+    await script(keys=keys, args=[60, 0, "a", "o", "b1", "s", b"a", b"b", b"c"])
     await client.hset(keys[1], "title", "Trip")
     created = await client.hget(keys[1], "u")
-    assert await script(keys=keys, args=[60, "b2", 0, "r", "o", "s", b"z"]) == 1
+    assert await script(keys=keys, args=[60, 0, "r", "o", "b2", "s", b"z"]) == 1
     assert await client.lrange(keys[0], 0, -1) == [b"z"]
     assert await client.hmget(keys[1], "c", "title") == [created, b"Trip"]
-    assert await script(keys=keys, args=[60, "b3", 0, "r", "o", "s"]) == 0
+    assert await script(keys=keys, args=[60, 0, "r", "o", "b3", "s"]) == 0
     assert await client.exists(keys[0], keys[1]) == 0
     assert await client.zscore(keys[2], "s") is None
     await client.delete(*keys)

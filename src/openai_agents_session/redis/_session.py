@@ -8,7 +8,7 @@ import inspect
 import logging
 import os
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -417,10 +417,10 @@ class RedisSession:
         keys = [self._key, self._meta_key]
         args: list[bytes | str | int] = [
             self._ttl or 0,
-            batch_id,
             self._max_items,
             "r" if replace else "a",
             self._owner or "",
+            batch_id,
         ]
         # A cluster keeps the owner's index in another slot: it is updated after the write.
         index_in_script = self._index_key is not None and not self._is_cluster
@@ -432,7 +432,7 @@ class RedisSession:
             if self._wait_replicas:
                 await self._write_and_wait(keys, args)
             else:
-                await self._call(self._scripts.write_items(keys=keys, args=args))
+                await self._run_script(self._scripts.write_items, keys, args)
         except (BackendUnavailableError, ReplicationError, asyncio.CancelledError):
             # Applied or not, nobody knows (or applied but not replicated, or cancelled after
             # sending): a retry of these same items reuses this batch id, so it is stored once.
@@ -613,13 +613,19 @@ class RedisSession:
         if self._closed:
             raise SessionClosedError(f"session {self.session_id!r} was closed")
 
-    def _command(self, *args: str | int) -> Awaitable[Any]:
+    def _command(self, *args: bytes | str | int) -> Awaitable[Any]:
         # Replies are always bytes, whatever decode_responses says: orjson reads bytes
         # directly, and an element that is not UTF-8 must not break the whole reply.
         return self._client.execute_command(*args, **{NEVER_DECODE: True})
 
-    async def _run_script(self, script: AsyncScript, keys: list[str], args: list[str]) -> Any:
-        """EVALSHA ``script`` with a reply in bytes whatever the client decodes (see _command)."""
+    async def _run_script(
+        self, script: AsyncScript, keys: list[str], args: Sequence[bytes | str | int]
+    ) -> Any:
+        """EVALSHA ``script``, loading it on NOSCRIPT; replies in bytes (see ``_command``).
+
+        Cheaper than calling the registered script, which checks for a pipeline and imports on
+        every call: this is the path of every append.
+        """
         for attempt in range(2):
             try:
                 return await self._call(

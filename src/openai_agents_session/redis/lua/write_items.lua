@@ -6,10 +6,10 @@
 --          "<unix seconds>\t<id>\n" line each, oldest first), and user fields
 -- KEYS[3]  optional: the owner's index of sessions (a sorted set scored by updated_at)
 -- ARGV[1]  the session's time to live in seconds; 0 leaves expiries as they are
--- ARGV[2]  the batch id; one found in b is not applied again
--- ARGV[3]  the most items the list keeps (the oldest are trimmed); 0 keeps everything
--- ARGV[4]  "r" to replace the whole history with the batch, "a" to append it
--- ARGV[5]  the owner recorded in the hash, or ""
+-- ARGV[2]  the most items the list keeps (the oldest are trimmed); 0 keeps everything
+-- ARGV[3]  "r" to replace the whole history with the batch, "a" to append it
+-- ARGV[4]  the owner recorded in the hash, or ""
+-- ARGV[5]  the batch id; one found in b is not applied again
 -- ARGV[6]  with KEYS[3] only: the session id, the member of the index
 -- ARGV[..] the encoded items, oldest first
 -- Returns  the list's length after the batch, or -1 when the batch id had been applied.
@@ -17,9 +17,9 @@
 -- written; replacing checks the type first. Either way the foreign key stays untouched.
 local list_key, meta_key, index_key = KEYS[1], KEYS[2], KEYS[3]
 local ttl = tonumber(ARGV[1])
-local batch_id = ARGV[2]
-local max_items = tonumber(ARGV[3])
-local owner = ARGV[5]
+local max_items = tonumber(ARGV[2])
+local owner = ARGV[4]
+local batch_id = ARGV[5]
 local first_item = index_key and 7 or 6
 -- Batch ids are remembered for ten minutes, in at most this many bytes of the hash.
 local BATCH_MEMORY_S = 600
@@ -31,7 +31,7 @@ if batches and string.find(batches, '\t' .. batch_id .. '\n', 1, true) then
     return -1
 end
 
-if ARGV[4] == 'r' then
+if ARGV[3] == 'r' then
     local key_type = redis.call('TYPE', list_key)['ok']
     if key_type ~= 'none' and key_type ~= 'list' then
         return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value')
