@@ -6,18 +6,39 @@ Where both should behave alike, the same caller code runs against the SDK's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+import redis.asyncio as redis_asyncio
+from agents import Agent, RunConfig, Runner
 from agents.extensions.memory import RedisSession as SdkRedisSession
+from agents.memory import SessionSettings
 from servers import RedisServer
 
-from openai_agents_session import RedisSession, SessionClosedError
+from openai_agents_session import (
+    ConfigurationError,
+    RedisSession,
+    SessionClosedError,
+)
+from openai_agents_session._offline_model import OfflineModel
 
 ITEM = {"role": "user", "content": "hi"}
+NO_TRACING = RunConfig(tracing_disabled=True)
 
 IMPLEMENTATIONS = {"sdk": SdkRedisSession, "ours": RedisSession}
+
+
+def texts(items: object) -> list[str]:
+    """The text of each item, whether its content is a string or a list of parts."""
+    assert isinstance(items, list)
+    out = []
+    for item in items:
+        content = item.get("content")
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content)
+        out.append(str(content))
+    return out
 
 
 def operations(session: Any) -> dict[str, Callable[[], Awaitable[Any]]]:
@@ -46,3 +67,143 @@ async def test_use_after_close_is_a_runtime_error_as_in_the_sdk(
         await operations(session)[operation]()
     if implementation == "ours":
         assert isinstance(caught.value, SessionClosedError)
+
+
+@pytest.fixture
+async def client(standalone_server: RedisServer) -> AsyncIterator[redis_asyncio.Redis]:
+    async with redis_asyncio.from_url(standalone_server.url, socket_timeout=5) as client:
+        yield client
+
+
+@pytest.fixture
+async def session(client: redis_asyncio.Redis, key_prefix: str) -> AsyncIterator[RedisSession]:
+    session = RedisSession("batches", client, key_prefix=key_prefix)
+    yield session
+    await session.clear_session()
+
+
+# from_url: the SDK's arguments.
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+async def test_from_url_takes_url_and_redis_kwargs_as_the_sdk_does(
+    standalone_server: RedisServer, key_prefix: str, implementation: str
+) -> None:
+    """from_url(session_id, url=..., redis_kwargs={...}, ...) builds the same client in both."""
+    session = IMPLEMENTATIONS[implementation].from_url(
+        "user-1",
+        url=standalone_server.url,
+        redis_kwargs={"socket_timeout": 3.5, "client_name": "switched"},
+        key_prefix=key_prefix,
+        ttl=60,
+    )
+    try:
+        await session.add_items([ITEM])
+        assert await session.get_items() == [ITEM]
+        pool = (session._client if implementation == "ours" else session._redis).connection_pool
+        assert pool.connection_kwargs["socket_timeout"] == 3.5
+        assert pool.connection_kwargs["client_name"] == "switched"
+        await session.clear_session()
+    finally:
+        await session.close()
+
+
+async def test_from_url_merges_redis_kwargs_with_keyword_options(
+    standalone_server: RedisServer, key_prefix: str
+) -> None:
+    """redis_kwargs and our keyword options both reach redis-py; one value given twice is fine."""
+    async with RedisSession.from_url(
+        "user-1",
+        url=standalone_server.url,
+        redis_kwargs={"socket_timeout": 3.5, "health_check_interval": 7},
+        socket_timeout=3.5,
+        socket_connect_timeout=2.5,
+        key_prefix=key_prefix,
+    ) as session:
+        kwargs = session._client.connection_pool.connection_kwargs
+        assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (3.5, 2.5)
+        assert kwargs["health_check_interval"] == 7
+        assert await session.ping() is True
+
+
+def test_from_url_refuses_an_option_given_twice_differently(standalone_server: RedisServer) -> None:
+    """socket_timeout in redis_kwargs and as a keyword, with two values: which one? Neither."""
+    with pytest.raises(ConfigurationError, match="socket_timeout") as caught:
+        RedisSession.from_url(
+            "user-1",
+            url=standalone_server.url,
+            redis_kwargs={"socket_timeout": 1.0},
+            socket_timeout=2.0,
+        )
+    assert "1.0" in str(caught.value) and "2.0" in str(caught.value)
+
+
+def test_option_clash_never_shows_a_password(standalone_server: RedisServer) -> None:
+    """Two different passwords: the error names the option, not the passwords."""
+    with pytest.raises(ConfigurationError, match="password") as caught:
+        RedisSession.from_url(
+            "user-1",
+            url=standalone_server.url,
+            redis_kwargs={"password": "first-secret"},
+            password="second-secret",
+        )
+    assert "secret" not in str(caught.value)
+
+
+def test_from_url_refuses_redis_kwargs_that_are_not_a_mapping(
+    standalone_server: RedisServer,
+) -> None:
+    """redis_kwargs must be a dict of redis-py options."""
+    with pytest.raises(ConfigurationError, match="redis_kwargs"):
+        RedisSession.from_url(
+            "user-1",
+            url=standalone_server.url,
+            redis_kwargs=[("socket_timeout", 1.0)],  # type: ignore[arg-type]
+        )
+
+
+# session_settings given as a dict.
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+async def test_dict_session_settings_are_coerced_as_in_the_sdk(
+    client: redis_asyncio.Redis, key_prefix: str, implementation: str
+) -> None:
+    """session_settings={"limit": 2} becomes SessionSettings(limit=2), the default limit."""
+    session = IMPLEMENTATIONS[implementation](
+        "settings", redis_client=client, key_prefix=key_prefix, session_settings={"limit": 2}
+    )
+    assert session.session_settings == SessionSettings(limit=2)
+    await session.add_items([{"role": "user", "content": str(n)} for n in range(3)])
+    assert [item["content"] for item in await session.get_items()] == ["1", "2"]
+    await session.clear_session()
+
+
+async def test_runner_uses_dict_session_settings(
+    client: redis_asyncio.Redis, key_prefix: str
+) -> None:
+    """The real Runner reads a dict's limit: the model sees only the latest items."""
+    model = OfflineModel()
+    agent = Agent(name="Assistant", model=model)
+    session = RedisSession("runner", client, key_prefix=key_prefix, session_settings={"limit": 2})
+    for turn in ("one", "two", "three"):
+        await Runner.run(agent, turn, session=session, run_config=NO_TRACING)
+    assert texts(model.inputs[-1]) == ["two", "You said: two", "three"]
+    await session.clear_session()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"limt": 5}, "limt"),
+        ({"limit": "many"}, "limit"),
+        ({"limit": -1}, "limit"),
+        (5, "SessionSettings or a dict"),
+    ],
+)
+def test_bad_session_settings_are_a_configuration_error(
+    client: redis_asyncio.Redis, settings: object, message: str
+) -> None:
+    """An unknown field, a wrong value or another type is refused at construction."""
+    with pytest.raises(ConfigurationError, match=message):
+        RedisSession("s", client, session_settings=settings)  # type: ignore[arg-type]

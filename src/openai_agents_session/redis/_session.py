@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import os
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -93,6 +94,74 @@ def _validate_limit(limit: object) -> int | None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ConfigurationError(f"limit must be a non-negative int or None, got {limit!r}")
     return limit
+
+
+def _coerce_session_settings(value: object) -> SessionSettings | None:
+    """Accept what the SDK's sessions accept: None, a SessionSettings or a dict of its fields."""
+    if value is None:
+        return None
+    # Imported here: older SDKs may lack the class, and only a given value needs it.
+    from agents.memory import SessionSettings
+
+    if isinstance(value, Mapping):
+        known = [field.name for field in dataclasses.fields(SessionSettings) if field.init]
+        unknown = sorted(str(name) for name in value if name not in known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown session_settings field {', '.join(map(repr, unknown))}; "
+                f"expected {', '.join(known)}"
+            )
+        fields = dict(value)
+        try:
+            value = SessionSettings(**fields)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"session_settings {fields!r} are not valid: {_validation_reason(exc)}"
+            ) from exc
+    if not isinstance(value, SessionSettings):
+        raise ConfigurationError(
+            "session_settings must be a SessionSettings or a dict of its fields, "
+            f"got a {type(value).__name__}"
+        )
+    limit = value.limit
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigurationError(
+            f"session_settings limit must be a non-negative int or None, got {limit!r}"
+        )
+    return value
+
+
+def _validation_reason(exc: Exception) -> str:
+    """The reason pydantic (or a plain TypeError) gives, on one line."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in errors()
+        )
+    return str(exc)
+
+
+def _client_options(
+    redis_kwargs: Mapping[str, object] | None, options: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge the SDK's ``redis_kwargs`` with our keyword options; one option, one value."""
+    if redis_kwargs is None:
+        return options
+    if not isinstance(redis_kwargs, Mapping):
+        raise ConfigurationError(
+            f"redis_kwargs must be a dict of redis-py options, got a {type(redis_kwargs).__name__}"
+        )
+    merged: dict[str, Any] = dict(redis_kwargs)
+    for name, value in options.items():
+        if name in merged and merged[name] is not value and merged[name] != value:
+            first, second = (
+                ("***", "***") if "password" in name else (repr(merged[name]), repr(value))
+            )
+            raise ConfigurationError(
+                f"{name} is {first} in redis_kwargs and {second} as a keyword; give it once"
+            )
+        merged[name] = value
+    return merged
 
 
 _cluster_init_locks: weakref.WeakKeyDictionary[RedisCluster, asyncio.Lock] = (
@@ -198,7 +267,7 @@ class RedisSession:
         *,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
-        session_settings: SessionSettings | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
@@ -212,7 +281,8 @@ class RedisSession:
                 or a ``RedisCluster``. It stays the caller's: ``close()`` leaves it open.
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
-            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``:
+                a ``SessionSettings`` or, as the SDK's sessions accept, a dict of its fields.
             wait_replicas: ``add_items`` returns only once this many replicas acknowledged
                 the append (Redis ``WAIT``); 0 does not wait.
             wait_timeout_ms: How long ``add_items`` waits for those replicas before it raises
@@ -226,7 +296,7 @@ class RedisSession:
             ConfigurationError: An argument is out of range or of the wrong type.
         """
         self.session_id = validate_session_id(session_id)
-        self.session_settings = session_settings
+        self.session_settings = _coerce_session_settings(session_settings)
         self._client = redis_client
         self._key_prefix = validate_prefix(key_prefix)
         self._ttl = _validate_ttl(ttl)
@@ -255,9 +325,10 @@ class RedisSession:
         session_id: str,
         url: str,
         *,
+        redis_kwargs: Mapping[str, object] | None = None,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
-        session_settings: SessionSettings | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
@@ -267,13 +338,19 @@ class RedisSession:
     ) -> RedisSession:
         """Create a session with a client of its own, released by ``close()``.
 
+        The SDK's ``RedisSession.from_url(session_id, url=..., redis_kwargs={...})`` call works
+        unchanged.
+
         Args:
             session_id: Unique identifier of the conversation.
             url: ``redis://``, ``rediss://`` (TLS) or ``unix://`` URL, with credentials and
                 database as redis-py reads them.
+            redis_kwargs: Options for redis-py's ``from_url``, as the SDK takes them; merged
+                with ``**client_options``.
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
-            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``
+                (a ``SessionSettings`` or a dict of its fields).
             wait_replicas: Replicas that must acknowledge each append (see ``__init__``).
             wait_timeout_ms: How long to wait for them.
             max_items: Keep at most this many of the newest items (see ``__init__``).
@@ -285,11 +362,13 @@ class RedisSession:
             A session that owns its client.
 
         Raises:
-            ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
+            ConfigurationError: The URL's scheme is not one of redis, rediss or unix, or an
+                option is in ``redis_kwargs`` and ``client_options`` with different values.
         """
+        options = _client_options(redis_kwargs, client_options)
         session = cls(
             session_id,
-            client_from_url(url, cluster=cluster, **client_options),
+            client_from_url(url, cluster=cluster, **options),
             key_prefix=key_prefix,
             ttl=ttl,
             session_settings=session_settings,
