@@ -6,15 +6,18 @@ Where both should behave alike, the same caller code runs against the SDK's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 import redis.asyncio as redis_asyncio
+import redis.cluster
+import redis.exceptions
 from agents import Agent, RunConfig, Runner
 from agents.extensions.memory import RedisSession as SdkRedisSession
 from agents.memory import SessionSettings
-from servers import RedisServer
+from servers import ClusterServers, RedisServer
 
 from openai_agents_session import (
     ConfigurationError,
@@ -207,3 +210,61 @@ def test_bad_session_settings_are_a_configuration_error(
     """An unknown field, a wrong value or another type is refused at construction."""
     with pytest.raises(ConfigurationError, match=message):
         RedisSession("s", client, session_settings=settings)  # type: ignore[arg-type]
+
+
+# Synchronous clients.
+
+
+async def test_sync_client_is_refused_before_anything_is_written(
+    standalone_server: RedisServer, key_prefix: str
+) -> None:
+    """A redis.Redis (not redis.asyncio) is refused at construction, with the fix named."""
+    with redis.Redis.from_url(standalone_server.url) as sync_client:
+        with pytest.raises(ConfigurationError, match=r"redis\.asyncio"):
+            RedisSession("sync", sync_client, key_prefix=key_prefix)  # type: ignore[arg-type]
+        assert sync_client.exists(f"{key_prefix}:sync") == 0
+
+
+async def test_sync_cluster_client_is_refused(cluster_servers: ClusterServers) -> None:
+    """A redis.cluster.RedisCluster (not redis.asyncio's) is refused at construction."""
+    sync_cluster = redis.cluster.RedisCluster.from_url(cluster_servers.url)
+    try:
+        with pytest.raises(ConfigurationError, match=r"redis\.asyncio"):
+            RedisSession("sync", sync_cluster)  # type: ignore[arg-type]
+    finally:
+        sync_cluster.close()
+
+
+# Batches that are not lists.
+
+
+def _generated() -> Iterator[dict[str, str]]:
+    yield ITEM
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [ITEM, "hello", _generated(), {"a"}, None],
+    ids=["dict", "str", "generator", "set", "None"],
+)
+async def test_add_items_refuses_a_batch_that_is_not_a_list(
+    session: RedisSession, client: redis_asyncio.Redis, batch: object
+) -> None:
+    """A dict, a str or a generator is refused before anything is sent; nothing is stored."""
+    with pytest.raises(ConfigurationError, match="list"):
+        await session.add_items(batch)  # type: ignore[arg-type]
+    assert await client.exists(session.key) == 0
+
+
+async def test_add_items_refuses_an_empty_dict_too(
+    session: RedisSession,
+) -> None:
+    """{} is not an empty batch but a mistake: it is refused like any dict."""
+    with pytest.raises(ConfigurationError, match="list"):
+        await session.add_items({})  # type: ignore[arg-type]
+
+
+async def test_add_items_accepts_a_tuple(session: RedisSession) -> None:
+    """A tuple is an ordered, finite batch: it is stored like a list."""
+    await session.add_items((ITEM, {"role": "assistant", "content": "hello"}))  # type: ignore[arg-type]
+    assert await session.get_items() == [ITEM, {"role": "assistant", "content": "hello"}]

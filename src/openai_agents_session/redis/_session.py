@@ -13,7 +13,9 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import orjson
+import redis
 import redis.asyncio as redis_asyncio
+import redis.cluster
 from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError, ResponseError
@@ -94,6 +96,25 @@ def _validate_limit(limit: object) -> int | None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ConfigurationError(f"limit must be a non-negative int or None, got {limit!r}")
     return limit
+
+
+def _validate_client(client: object) -> None:
+    if isinstance(client, (redis.Redis, redis.cluster.RedisCluster)):
+        kind = type(client)
+        raise ConfigurationError(
+            f"redis_client is a synchronous {kind.__module__}.{kind.__qualname__}; expected an "
+            "asyncio client: redis.asyncio.from_url(...), redis.asyncio.cluster.RedisCluster or "
+            "redis.asyncio.sentinel.Sentinel(...).master_for(...)"
+        )
+
+
+def _validate_batch(items: object) -> None:
+    # A dict or a str would be iterated into its keys or characters, and a generator is
+    # consumed by the first attempt: none of them can be what the caller meant to store.
+    if not isinstance(items, (list, tuple)):
+        raise ConfigurationError(
+            f"items must be a list of items (or a tuple), got a {type(items).__name__}"
+        )
 
 
 def _coerce_session_settings(value: object) -> SessionSettings | None:
@@ -293,10 +314,12 @@ class RedisSession:
                 top of the owner's index (``RedisSessionStore.owner_sessions``).
 
         Raises:
-            ConfigurationError: An argument is out of range or of the wrong type.
+            ConfigurationError: An argument is out of range or of the wrong type, or
+                ``redis_client`` is a synchronous client.
         """
         self.session_id = validate_session_id(session_id)
         self.session_settings = _coerce_session_settings(session_settings)
+        _validate_client(redis_client)
         self._client = redis_client
         self._key_prefix = validate_prefix(key_prefix)
         self._ttl = _validate_ttl(ttl)
@@ -439,11 +462,13 @@ class RedisSession:
                 with the same id store the batch once. Generated when None.
 
         Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
             ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
+        _validate_batch(items)
         if not items:
             return
         encoded = encode_items(items)
