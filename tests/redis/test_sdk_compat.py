@@ -17,9 +17,11 @@ import redis.exceptions
 from agents import Agent, RunConfig, Runner
 from agents.extensions.memory import RedisSession as SdkRedisSession
 from agents.memory import SessionSettings
+from redis.crc import key_slot
 from servers import ClusterServers, RedisServer
 
 from openai_agents_session import (
+    BackendError,
     ConfigurationError,
     RedisSession,
     SessionClosedError,
@@ -268,3 +270,38 @@ async def test_add_items_accepts_a_tuple(session: RedisSession) -> None:
     """A tuple is an ordered, finite batch: it is stored like a list."""
     await session.add_items((ITEM, {"role": "assistant", "content": "hello"}))  # type: ignore[arg-type]
     assert await session.get_items() == [ITEM, {"role": "assistant", "content": "hello"}]
+
+
+# A cluster node behind a plain client.
+
+
+def _slots_served_by(node: RedisServer) -> set[int]:
+    with node.client() as conn:
+        ranges = conn.execute_command("CLUSTER", "SLOTS")
+    return {
+        slot
+        for low, high, primary, *_replicas in ranges
+        if int(primary[1]) == node.port
+        for slot in range(int(low), int(high) + 1)
+    }
+
+
+@pytest.mark.parametrize("operation", ["get_items", "add_items", "pop_item", "clear_session"])
+async def test_plain_client_on_a_cluster_node_is_told_to_use_cluster_mode(
+    cluster_servers: ClusterServers, key_prefix: str, operation: str
+) -> None:
+    """MOVED from a cluster node to a plain client: the message names cluster=True."""
+    node = cluster_servers.masters()[0]
+    served = _slots_served_by(node)
+    session_id = next(
+        f"user-{n}"
+        for n in range(1000)
+        if key_slot(f"{key_prefix}:user-{n}".encode()) not in served
+    )
+    async with RedisSession.from_url(session_id, url=node.url, key_prefix=key_prefix) as session:
+        with pytest.raises(BackendError) as caught:
+            await operations(session)[operation]()
+    assert isinstance(caught.value, redis.exceptions.MovedError)
+    message = str(caught.value)
+    assert message.startswith(f"MOVED {caught.value.slot_id} ")
+    assert "cluster=True" in message and "RedisCluster" in message
