@@ -6,7 +6,11 @@ Where both should behave alike, the same caller code runs against the SDK's
 
 from __future__ import annotations
 
+import socket
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +21,10 @@ import redis.exceptions
 from agents import Agent, RunConfig, Runner
 from agents.extensions.memory import RedisSession as SdkRedisSession
 from agents.memory import SessionSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from servers import ClusterServers, RedisServer
+from servers import ClusterServers, RedisServer, TlsFiles, make_untrusted_ca, start_redis
 
 from openai_agents_session import (
     BackendError,
@@ -305,3 +311,107 @@ async def test_plain_client_on_a_cluster_node_is_told_to_use_cluster_mode(
     message = str(caught.value)
     assert message.startswith(f"MOVED {caught.value.slot_id} ")
     assert "cluster=True" in message and "RedisCluster" in message
+
+
+# ping() answers False when the server is unavailable, and raises when it is misconfigured.
+
+
+def _refused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+async def test_ping_is_false_when_nothing_listens(implementation: str) -> None:
+    """Connection refused: False, as in the SDK, and promptly."""
+    started = time.monotonic()
+    session = IMPLEMENTATIONS[implementation].from_url(
+        "down", url=f"redis://127.0.0.1:{_refused_port()}", redis_kwargs={"socket_timeout": 1}
+    )
+    try:
+        assert await session.ping() is False
+    finally:
+        await session.close()
+    assert time.monotonic() - started < 5
+
+
+async def test_ping_is_false_when_the_server_stopped(tmp_path: Path) -> None:
+    """A server that answered, then stopped: True, then False, and True once it is back."""
+    server = start_redis(tmp_path / "stopping")
+    try:
+        async with RedisSession.from_url(
+            "stopping", url=server.url, socket_timeout=1, socket_connect_timeout=1
+        ) as session:
+            assert await session.ping() is True
+            server.stop()
+            assert await session.ping() is False
+            server.restart()
+            assert await session.ping() is True
+    finally:
+        server.stop()
+
+
+async def test_ping_is_false_when_the_server_is_silent() -> None:
+    """A server that accepts the connection and never answers: False after socket_timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        started = time.monotonic()
+        async with RedisSession.from_url(
+            "silent",
+            url=f"redis://127.0.0.1:{port}",
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
+            retry=Retry(NoBackoff(), 0),
+        ) as session:
+            assert await session.ping() is False
+        assert time.monotonic() - started < 5
+
+
+async def test_ping_is_false_when_no_cluster_node_answers() -> None:
+    """A cluster client whose nodes all refuse: False."""
+    async with RedisSession.from_url(
+        "down", url=f"redis://127.0.0.1:{_refused_port()}", cluster=True, socket_timeout=1
+    ) as session:
+        assert await session.ping() is False
+
+
+async def test_ping_raises_on_a_wrong_password(password_server: RedisServer) -> None:
+    """A wrong password is a setup error, not an outage: ping() raises it."""
+    url = f"redis://:not-the-password@127.0.0.1:{password_server.port}"
+    async with RedisSession.from_url("s", url=url, retry=Retry(NoBackoff(), 0)) as session:
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            await session.ping()
+
+
+async def test_ping_raises_when_the_acl_forbids_it(standalone_server: RedisServer) -> None:
+    """An ACL user without +ping: NOPERM is raised, not hidden behind False."""
+    user = f"noping-{uuid.uuid4().hex[:8]}"
+    with standalone_server.client() as admin:
+        admin.execute_command("ACL", "SETUSER", user, "on", ">noping-pw", "+@all", "-ping")
+        try:
+            url = f"redis://{user}:noping-pw@127.0.0.1:{standalone_server.port}"
+            async with RedisSession.from_url("s", url=url) as session:
+                with pytest.raises(BackendError, match=r"NOPERM|permission"):
+                    await session.ping()
+        finally:
+            admin.execute_command("ACL", "DELUSER", user)
+
+
+async def test_ping_raises_when_the_certificate_is_not_trusted(
+    tls_server: RedisServer, tls_files: TlsFiles
+) -> None:
+    """A TLS server signed by another CA: the verification error is raised, not False."""
+    untrusted = make_untrusted_ca(tls_files.ca_cert.parent)
+    async with RedisSession.from_url(
+        "tls",
+        url=tls_server.url,
+        ssl_ca_certs=str(untrusted),
+        retry=Retry(NoBackoff(), 0),
+        socket_connect_timeout=2,
+    ) as session:
+        with pytest.raises(redis.exceptions.ConnectionError, match="certificate verify failed"):
+            await session.ping()

@@ -7,6 +7,7 @@ import dataclasses
 import inspect
 import logging
 import os
+import ssl
 import weakref
 from collections.abc import Awaitable, Mapping
 from types import EllipsisType
@@ -18,10 +19,11 @@ import redis.asyncio as redis_asyncio
 import redis.cluster
 from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import AuthenticationError, NoScriptError, ResponseError
 
 from .._items import decode_item, decode_items, encode_items
 from ..errors import (
+    BackendError,
     BackendUnavailableError,
     ConfigurationError,
     ItemDecodeError,
@@ -183,6 +185,25 @@ def _client_options(
             )
         merged[name] = value
     return merged
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server cannot be reached now, rather than refusing this client.
+
+    redis-py reports a wrong password and a TLS handshake that fails as connection errors too:
+    those are setup errors, so they count as no outage.
+    """
+    outage = False
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and not any(current is other for other in seen):
+        seen.append(current)
+        if isinstance(current, (AuthenticationError, ssl.SSLError)):
+            return False
+        if isinstance(current, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            outage = True
+        current = current.__cause__ or current.__context__
+    return outage
 
 
 _cluster_init_locks: weakref.WeakKeyDictionary[RedisCluster, asyncio.Lock] = (
@@ -645,9 +666,26 @@ class RedisSession:
             logger.warning("owner index %r not updated for %r: %s", index_key, self._key, exc)
 
     async def ping(self) -> bool:
-        """Return True when the server answers; raise the driver's error when it does not."""
+        """Return True when the server answers, False when it cannot be reached.
+
+        Unreachable is what retrying later may fix: a refused connection, an unknown host, a
+        timeout, a server still loading its data, or no cluster node answering. As with the
+        SDK's session, these answer False. A server that answers but refuses this client
+        raises instead, because waiting does not fix a wrong setup.
+
+        Raises:
+            SessionClosedError: The session was closed.
+            BackendError: The server refused the client: a wrong password
+                (``AuthenticationError``), an ACL without ``+ping`` (``NOPERM``), or a TLS
+                certificate that is not trusted.
+        """
         self._check_open()
-        return bool(await self._call(self._client.ping()))
+        try:
+            return bool(await self._call(self._client.ping()))
+        except BackendError as exc:
+            if _is_outage(exc):
+                return False
+            raise
 
     async def close(self) -> None:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
