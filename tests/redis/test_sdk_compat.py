@@ -31,6 +31,7 @@ from openai_agents_session import (
     ConfigurationError,
     RedisSession,
     SessionClosedError,
+    WrongKeyTypeError,
 )
 from openai_agents_session._offline_model import OfflineModel
 
@@ -415,3 +416,40 @@ async def test_ping_raises_when_the_certificate_is_not_trusted(
     ) as session:
         with pytest.raises(redis.exceptions.ConnectionError, match="certificate verify failed"):
             await session.ping()
+
+
+# Both layouts in one database.
+
+
+async def test_both_layouts_share_a_database_without_seeing_each_other(
+    client: redis_asyncio.Redis,
+) -> None:
+    """The SDK's default prefix and ours differ: neither session sees the other's items."""
+    session_id = f"shared-{uuid.uuid4().hex[:8]}"
+    sdk = SdkRedisSession(session_id, redis_client=client)
+    ours = RedisSession(session_id, client)
+    try:
+        await sdk.add_items([ITEM])
+        assert await ours.get_items() == []
+        await ours.add_items([{"role": "user", "content": "ours"}])
+        assert await sdk.get_items() == [ITEM]
+    finally:
+        await sdk.clear_session()
+        await ours.clear_session()
+
+
+async def test_our_session_over_the_sdk_prefix_refuses_the_sdk_hash(
+    client: redis_asyncio.Redis,
+) -> None:
+    """key_prefix="agents:session" over the SDK's data: reads and writes raise WrongKeyTypeError."""
+    session_id = f"collide-{uuid.uuid4().hex[:8]}"
+    sdk = SdkRedisSession(session_id, redis_client=client)
+    ours = RedisSession(session_id, client, key_prefix="agents:session")
+    try:
+        await sdk.add_items([ITEM])
+        for operation in ("get_items", "add_items", "pop_item", "clear_session"):
+            with pytest.raises(WrongKeyTypeError):
+                await operations(ours)[operation]()
+        assert await sdk.get_items() == [ITEM]  # left untouched
+    finally:
+        await sdk.clear_session()
