@@ -4,7 +4,7 @@
 SessionError                     base of everything we raise
 ├── ConfigurationError           bad URL, option or argument (also a ValueError)
 ├── MissingDependencyError       an optional extra is not installed (also an ImportError)
-├── SessionClosedError           the session was used after close()
+├── SessionClosedError           the session was used after close() (also a RuntimeError)
 ├── SessionExistsError           a fork or import would overwrite a session
 ├── ItemEncodeError              an item cannot be stored as JSON (also a TypeError)
 ├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
@@ -48,8 +48,11 @@ class MissingDependencyError(SessionError, ImportError):
     """Raised when a backend's optional dependency is not installed."""
 
 
-class SessionClosedError(SessionError):
-    """Raised when a session is used after ``close()`` released its client."""
+class SessionClosedError(SessionError, RuntimeError):
+    """Raised when a session is used after ``close()`` released its client.
+
+    It is also a ``RuntimeError``, what the SDK's own sessions raise in this case.
+    """
 
 
 class SessionExistsError(SessionError):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import io
 import re
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import openai_agents_session.errors
 from openai_agents_session import RedisSession, RedisSessionStore
+from openai_agents_session.cli import main
 from openai_agents_session.redis import acl_rules
 
 if sys.version_info >= (3, 11):
@@ -156,3 +159,21 @@ def test_installation_lists_every_extra() -> None:
     ]
     rows = table_rows(page("installation.md"), "## Extras")
     assert sorted(row[0].strip("`") for row in rows) == sorted(extras)
+
+
+def test_switching_section_names_only_real_migrate_options() -> None:
+    """Every option the README's switching section names is one that migrate accepts."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- --8<-- [start:switching] -->")
+    section = readme[start : readme.index("<!-- --8<-- [end:switching] -->", start)]
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", section))
+    assert {"--from", "--from-prefix", "--dry-run"} <= named
+    with redirect_stdout(io.StringIO()) as help_text:
+        assert main(["migrate", "--help"]) == 0
+    accepted = set(re.findall(r"(--[a-z][a-z-]+)", help_text.getvalue()))
+    assert named <= accepted, f"not options of migrate: {sorted(named - accepted)}"
+
+
+def test_redis_page_includes_the_switching_section() -> None:
+    """The Redis page shows the README's section rather than a copy that could drift."""
+    assert '--8<-- "README.md:switching"' in page("backends/redis.md")

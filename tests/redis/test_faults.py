@@ -294,11 +294,38 @@ def node_id(node: RedisServer) -> str:
         return str(conn.execute_command("CLUSTER", "MYID"))
 
 
+# How many more items every writer must have acknowledged before a migration step goes on.
+WRITES_PER_STEP = 5
+# A step whose precondition does not hold by then is a failure of the client, not slowness.
+STEP_TIMEOUT_S = 30
+
+
+async def write_until(session: RedisSession, stop: asyncio.Event, acked: list[int]) -> None:
+    """Append items 0, 1, 2... one call each, retrying each, until ``stop`` is set."""
+    number = 0
+    while not stop.is_set():
+        await add_until_it_succeeds(session, [{"n": number}], limit_s=10)
+        acked.append(number)
+        number += 1
+        await asyncio.sleep(0.002)
+
+
+def error_count(nodes: list[RedisServer], code: str) -> int:
+    """How many replies of error ``code`` (such as TRYAGAIN) ``nodes`` have sent in total."""
+    total = 0
+    for node in nodes:
+        with node.client() as conn:
+            total += int(conn.info("errorstats").get(f"errorstat_{code}", {}).get("count", 0))
+    return total
+
+
 async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) -> None:
     """Resharding a slot (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE) under load loses no item.
 
     The sessions share one hash tag, so they all live in the migrated slot; the client follows
     ASK and MOVED redirects and retries TRYAGAIN while the slot is split between two nodes.
+    Each step of the migration waits until the writers have been through the previous one, so
+    the writes overlap every state of the slot however fast or slow the machine is.
     """
     cluster = start_cluster(tmp_path / "cluster", replicas_per_master=0)
     client = RedisCluster.from_url(cluster.url, socket_timeout=2)
@@ -308,32 +335,78 @@ async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) ->
     target = next(m for m in cluster.masters() if m is not source)
     source_id, target_id = node_id(source), node_id(target)
     acked: list[list[int]] = [[] for _ in sessions]
+    stop = asyncio.Event()
+    writers: list[asyncio.Task[None]] = []
 
-    def migrate() -> None:
+    async def until(condition: Callable[[], bool], failure: str) -> None:
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while not condition():
+            for writer in writers:
+                if writer.done():
+                    await writer  # a writer ends early only on an error: raise it
+            assert time.monotonic() < deadline, f"{failure} within {STEP_TIMEOUT_S} s"
+            await asyncio.sleep(0.01)
+
+    async def every_writer_acknowledges_more(when: str) -> None:
+        wanted = [len(done) + WRITES_PER_STEP for done in acked]
+        await until(
+            lambda: all(len(done) >= n for done, n in zip(acked, wanted, strict=True)),
+            f"not every writer had {WRITES_PER_STEP} more items acknowledged {when}",
+        )
+
+    def mark_slot_migrating() -> None:
         with source.client() as src, target.client() as dst:
             dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
             src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
-            while keys := src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1):
+
+    def move_keys(at_most: int | None = None) -> None:
+        moved = 0
+        with source.client() as src:
+            while at_most is None or moved < at_most:
+                keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1)
+                if not keys:
+                    break
                 src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
-                time.sleep(0.05)  # let writers hit the half-migrated slot
-            for node in cluster.masters():
-                with node.client() as conn:
-                    conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+                moved += len(keys)
+
+    def hand_slot_over() -> None:
+        for node in cluster.masters():
+            with node.client() as conn:
+                conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
 
     try:
         for session in sessions:
             await session.add_items([{"n": -1}])
-        writers = [
-            asyncio.create_task(write_numbered(session, 150, acked[i]))
+        with source.client() as conn:
+            # Each session has its list and its companion there: moving one key splits one.
+            assert conn.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 2 * len(sessions)
+        writers.extend(
+            asyncio.create_task(write_until(session, stop, acked[i]))
             for i, session in enumerate(sessions)
-        ]
-        await asyncio.sleep(0.05)
-        await asyncio.to_thread(migrate)
-        assert any(0 < len(done) < 150 for done in acked), "the writers did not overlap it"
+        )
+        await every_writer_acknowledges_more("before the migration")
+        await asyncio.to_thread(mark_slot_migrating)
+        await every_writer_acknowledges_more("while the slot was marked migrating")
+        refused = error_count([source, target], "TRYAGAIN")
+        await asyncio.to_thread(move_keys, 1)
+        await until(
+            lambda: error_count([source, target], "TRYAGAIN") > refused,
+            "no append met the split session (TRYAGAIN)",
+        )
+        await asyncio.to_thread(move_keys)
+        await every_writer_acknowledges_more("through ASK, every key moved, the slot not yet")
+        await asyncio.to_thread(hand_slot_over)
+        await every_writer_acknowledges_more("after the migration")
+        stop.set()
         await asyncio.gather(*writers)
         assert slot in slots_of(target)
-        for session in sessions:
-            assert numbers(await session.get_items()) == [-1, *range(150)]
+        for session, done in zip(sessions, acked, strict=True):
+            assert done == list(range(len(done)))
+            assert numbers(await session.get_items()) == [-1, *done]
     finally:
+        stop.set()
+        for writer in writers:
+            writer.cancel()
+        await asyncio.gather(*writers, return_exceptions=True)
         await client.aclose()
         cluster.stop()

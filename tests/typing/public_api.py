@@ -65,3 +65,22 @@ async def errors(session: RedisSession) -> None:
         pass
     except SessionError:
         pass
+
+
+async def switched_from_the_sdk() -> bool:
+    """The SDK's RedisSession.from_url call, unchanged."""
+    session = RedisSession.from_url(
+        "user-123",
+        url="redis://localhost:6379/0",
+        redis_kwargs={"socket_timeout": 5.0},
+        session_settings={"limit": 50},
+        key_prefix="myapp",
+        ttl=3600,
+    )
+    try:
+        await session.add_items([{"role": "user", "content": "Hello"}])
+        return await session.ping()
+    except RuntimeError:  # the SDK's "session is closed" error; ours is a subclass
+        return False
+    finally:
+        await session.close()

@@ -34,7 +34,25 @@ def test_every_driver_error_is_mapped_and_keeps_its_own_class(
     mapped = map_driver_error(original)
     assert isinstance(mapped, BackendError)
     assert isinstance(mapped, driver_class)
-    assert str(mapped) == str(original)
+    if issubclass(driver_class, redis.exceptions.AskError):  # the message gains a hint
+        assert str(original) in str(mapped)
+    else:
+        assert str(mapped) == str(original)
+
+
+@pytest.mark.parametrize(
+    ("driver_class", "reply"),
+    [(redis.exceptions.MovedError, "MOVED"), (redis.exceptions.AskError, "ASK")],
+)
+def test_cluster_redirections_say_to_use_a_cluster_client(
+    driver_class: type[redis.exceptions.AskError], reply: str
+) -> None:
+    """MOVED or ASK reaches us only from a plain client on a cluster node: the message says so."""
+    mapped = map_driver_error(driver_class("866 127.0.0.1:7001"))
+    assert str(mapped).startswith(f"{reply} 866 127.0.0.1:7001: ")
+    assert "cluster=True" in str(mapped) and "RedisCluster" in str(mapped)
+    assert isinstance(mapped, driver_class)
+    assert (mapped.slot_id, mapped.node_addr) == (866, ("127.0.0.1", 7001))
 
 
 @pytest.mark.parametrize(

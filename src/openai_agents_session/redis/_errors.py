@@ -9,9 +9,11 @@ everything. ``asyncio.CancelledError`` is never a driver error and passes throug
 from __future__ import annotations
 
 from redis.exceptions import (
+    AskError,
     BusyLoadingError,
     ClusterError,
     ConnectionError,
+    MovedError,
     ReadOnlyError,
     RedisClusterException,
     RedisError,
@@ -54,13 +56,28 @@ def _mapped_class(driver_class: type[Exception]) -> type[BackendError]:
     return mapped
 
 
+def _redirection_message(exc: AskError) -> str:
+    # A cluster client follows MOVED and ASK itself; only a plain client shows them to us, and
+    # redis-py's message is then just "slot host:port".
+    reply = "MOVED" if isinstance(exc, MovedError) else "ASK"
+    return (
+        f"{reply} {exc.args[0] if exc.args else ''}: the server is a Redis Cluster node and "
+        "the client is not a cluster client; use redis.asyncio.cluster.RedisCluster, or "
+        "from_url(..., cluster=True)"
+    )
+
+
 def map_driver_error(exc: Exception) -> BackendError:
     """Return ``exc`` as an instance of our class and of its own class, with its attributes.
+
+    The message is the driver's, except for a cluster redirection (MOVED, ASK) reaching a
+    plain client: that message says to connect in cluster mode.
 
     The caller raises the result ``from exc``, so ``__cause__`` holds the original.
     """
     mapped_class = _mapped_class(type(exc))
+    args = (_redirection_message(exc),) if isinstance(exc, AskError) else exc.args
     # Skip the driver's __init__: some parse their arguments (AskError) and must not run twice.
-    mapped = mapped_class.__new__(mapped_class, *exc.args)
+    mapped = mapped_class.__new__(mapped_class, *args)
     mapped.__dict__.update(exc.__dict__)
     return mapped

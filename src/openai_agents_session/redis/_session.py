@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import inspect
 import logging
 import os
+import ssl
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import orjson
+import redis
 import redis.asyncio as redis_asyncio
+import redis.cluster
 from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import AuthenticationError, NoScriptError, ResponseError
 
 from .._items import decode_item, decode_items, encode_items
 from ..errors import (
+    BackendError,
     BackendUnavailableError,
     ConfigurationError,
     ItemDecodeError,
@@ -101,6 +106,112 @@ def _validate_limit(limit: object) -> int | None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ConfigurationError(f"limit must be a non-negative int or None, got {limit!r}")
     return limit
+
+
+def _validate_client(client: object) -> None:
+    if isinstance(client, (redis.Redis, redis.cluster.RedisCluster)):
+        kind = type(client)
+        raise ConfigurationError(
+            f"redis_client is a synchronous {kind.__module__}.{kind.__qualname__}; expected an "
+            "asyncio client: redis.asyncio.from_url(...), redis.asyncio.cluster.RedisCluster or "
+            "redis.asyncio.sentinel.Sentinel(...).master_for(...)"
+        )
+
+
+def _validate_batch(items: object) -> None:
+    # A dict or a str would be iterated into its keys or characters, and a generator is
+    # consumed by the first attempt: none of them can be what the caller meant to store.
+    if not isinstance(items, (list, tuple)):
+        raise ConfigurationError(
+            f"items must be a list of items (or a tuple), got a {type(items).__name__}"
+        )
+
+
+def _coerce_session_settings(value: object) -> SessionSettings | None:
+    """Accept what the SDK's sessions accept: None, a SessionSettings or a dict of its fields."""
+    if value is None:
+        return None
+    # Imported here: older SDKs may lack the class, and only a given value needs it.
+    from agents.memory import SessionSettings
+
+    if isinstance(value, Mapping):
+        known = [field.name for field in dataclasses.fields(SessionSettings) if field.init]
+        unknown = sorted(str(name) for name in value if name not in known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown session_settings field {', '.join(map(repr, unknown))}; "
+                f"expected {', '.join(known)}"
+            )
+        fields = dict(value)
+        try:
+            value = SessionSettings(**fields)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"session_settings {fields!r} are not valid: {_validation_reason(exc)}"
+            ) from exc
+    if not isinstance(value, SessionSettings):
+        raise ConfigurationError(
+            "session_settings must be a SessionSettings or a dict of its fields, "
+            f"got a {type(value).__name__}"
+        )
+    limit = value.limit
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigurationError(
+            f"session_settings limit must be a non-negative int or None, got {limit!r}"
+        )
+    return value
+
+
+def _validation_reason(exc: Exception) -> str:
+    """The reason pydantic (or a plain TypeError) gives, on one line."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in errors()
+        )
+    return str(exc)
+
+
+def _client_options(
+    redis_kwargs: Mapping[str, object] | None, options: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge the SDK's ``redis_kwargs`` with our keyword options; one option, one value."""
+    if redis_kwargs is None:
+        return options
+    if not isinstance(redis_kwargs, Mapping):
+        raise ConfigurationError(
+            f"redis_kwargs must be a dict of redis-py options, got a {type(redis_kwargs).__name__}"
+        )
+    merged: dict[str, Any] = dict(redis_kwargs)
+    for name, value in options.items():
+        if name in merged and merged[name] is not value and merged[name] != value:
+            first, second = (
+                ("***", "***") if "password" in name else (repr(merged[name]), repr(value))
+            )
+            raise ConfigurationError(
+                f"{name} is {first} in redis_kwargs and {second} as a keyword; give it once"
+            )
+        merged[name] = value
+    return merged
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server cannot be reached now, rather than refusing this client.
+
+    redis-py reports a wrong password and a TLS handshake that fails as connection errors too:
+    those are setup errors, so they count as no outage.
+    """
+    outage = False
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and not any(current is other for other in seen):
+        seen.append(current)
+        if isinstance(current, (AuthenticationError, ssl.SSLError)):
+            return False
+        if isinstance(current, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            outage = True
+        current = current.__cause__ or current.__context__
+    return outage
 
 
 _cluster_init_locks: weakref.WeakKeyDictionary[RedisCluster, asyncio.Lock] = (
@@ -206,7 +317,7 @@ class RedisSession:
         *,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
-        session_settings: SessionSettings | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
@@ -220,7 +331,8 @@ class RedisSession:
                 or a ``RedisCluster``. It stays the caller's: ``close()`` leaves it open.
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
-            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``:
+                a ``SessionSettings`` or, as the SDK's sessions accept, a dict of its fields.
             wait_replicas: ``add_items`` returns only once this many replicas acknowledged
                 the append (Redis ``WAIT``); 0 does not wait.
             wait_timeout_ms: How long ``add_items`` waits for those replicas before it raises
@@ -231,10 +343,12 @@ class RedisSession:
                 top of the owner's index (``RedisSessionStore.owner_sessions``).
 
         Raises:
-            ConfigurationError: An argument is out of range or of the wrong type.
+            ConfigurationError: An argument is out of range or of the wrong type, or
+                ``redis_client`` is a synchronous client.
         """
         self.session_id = validate_session_id(session_id)
-        self.session_settings = session_settings
+        self.session_settings = _coerce_session_settings(session_settings)
+        _validate_client(redis_client)
         self._client = redis_client
         self._key_prefix = validate_prefix(key_prefix)
         self._ttl = _validate_ttl(ttl)
@@ -262,9 +376,10 @@ class RedisSession:
         session_id: str,
         url: str,
         *,
+        redis_kwargs: Mapping[str, object] | None = None,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         ttl: int | None = None,
-        session_settings: SessionSettings | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
@@ -274,13 +389,19 @@ class RedisSession:
     ) -> RedisSession:
         """Create a session with a client of its own, released by ``close()``.
 
+        The SDK's ``RedisSession.from_url(session_id, url=..., redis_kwargs={...})`` call works
+        unchanged.
+
         Args:
             session_id: Unique identifier of the conversation.
             url: ``redis://``, ``rediss://`` (TLS) or ``unix://`` URL, with credentials and
                 database as redis-py reads them.
+            redis_kwargs: Options for redis-py's ``from_url``, as the SDK takes them; merged
+                with ``**client_options``.
             key_prefix: Prefix of the session's key.
             ttl: Seconds the session lives after its last ``add_items``; None never expires.
-            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``.
+            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``
+                (a ``SessionSettings`` or a dict of its fields).
             wait_replicas: Replicas that must acknowledge each append (see ``__init__``).
             wait_timeout_ms: How long to wait for them.
             max_items: Keep at most this many of the newest items (see ``__init__``).
@@ -292,11 +413,13 @@ class RedisSession:
             A session that owns its client.
 
         Raises:
-            ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
+            ConfigurationError: The URL's scheme is not one of redis, rediss or unix, or an
+                option is in ``redis_kwargs`` and ``client_options`` with different values.
         """
+        options = _client_options(redis_kwargs, client_options)
         session = cls(
             session_id,
-            client_from_url(url, cluster=cluster, **client_options),
+            client_from_url(url, cluster=cluster, **options),
             key_prefix=key_prefix,
             ttl=ttl,
             session_settings=session_settings,
@@ -367,11 +490,13 @@ class RedisSession:
                 with the same id store the batch once. Generated when None.
 
         Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
             ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
+        _validate_batch(items)
         if not items:
             return
         await self._write(items, batch_id, replace=False)
@@ -388,11 +513,13 @@ class RedisSession:
         clears the session. The SDK's ``OpenAIResponsesCompactionSession`` calls this.
 
         Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             WrongKeyTypeError: The key holds a value that is not a list; it is left as it was.
             ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
+        _validate_batch(items)
         await self._write(items, batch_id, replace=True)
 
     async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
@@ -401,10 +528,8 @@ class RedisSession:
         return True
 
     async def _write(
-        self, items: list[TResponseInputItem], batch_id: str | None, *, replace: bool
+        self, items: Sequence[TResponseInputItem], batch_id: str | None, *, replace: bool
     ) -> None:
-        if not isinstance(items, list):
-            raise ConfigurationError(f"items must be a list of items, got {type(items).__name__}")
         encoded = encode_items(items)
         if batch_id is not None:
             _validate_batch_id(batch_id)
@@ -588,9 +713,26 @@ class RedisSession:
             logger.warning("owner index %r not updated for %r: %s", index_key, self._key, exc)
 
     async def ping(self) -> bool:
-        """Return True when the server answers; raise the driver's error when it does not."""
+        """Return True when the server answers, False when it cannot be reached.
+
+        Unreachable is what retrying later may fix: a refused connection, an unknown host, a
+        timeout, a server still loading its data, or no cluster node answering. As with the
+        SDK's session, these answer False. A server that answers but refuses this client
+        raises instead, because waiting does not fix a wrong setup.
+
+        Raises:
+            SessionClosedError: The session was closed.
+            BackendError: The server refused the client: a wrong password
+                (``AuthenticationError``), an ACL without ``+ping`` (``NOPERM``), or a TLS
+                certificate that is not trusted.
+        """
         self._check_open()
-        return bool(await self._call(self._client.ping()))
+        try:
+            return bool(await self._call(self._client.ping()))
+        except BackendError as exc:
+            if _is_outage(exc):
+                return False
+            raise
 
     async def close(self) -> None:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
