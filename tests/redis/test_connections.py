@@ -17,6 +17,7 @@ from redis.backoff import NoBackoff
 from servers import ClusterServers, RedisServer, TlsFiles, make_untrusted_ca, start_redis
 
 from openai_agents_session import (
+    BackendError,
     BackendUnavailableError,
     ConfigurationError,
     RedisSession,
@@ -104,6 +105,18 @@ async def test_password_never_appears_in_repr_or_errors(
             await session.ping()
     assert "wrong-pw-123" not in str(caught.value)
     assert "wrong-pw-123" not in repr(caught.value)
+
+
+async def test_a_wrong_password_is_not_reported_as_a_passing_outage(
+    password_server: RedisServer, key_prefix: str
+) -> None:
+    """Retrying does not fix a wrong password: a BackendError, never BackendUnavailableError."""
+    bad = f"redis://:wrong-pw-123@127.0.0.1:{password_server.port}"
+    async with RedisSession.from_url("s", bad, key_prefix=key_prefix) as session:
+        with pytest.raises(BackendError) as caught:
+            await session.get_items()
+    assert isinstance(caught.value, redis.exceptions.AuthenticationError)
+    assert not isinstance(caught.value, BackendUnavailableError)
 
 
 @pytest.fixture

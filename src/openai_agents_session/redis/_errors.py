@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from redis.exceptions import (
     AskError,
+    AuthenticationError,
+    AuthorizationError,
     BusyLoadingError,
     ClusterError,
     ConnectionError,
@@ -40,13 +42,20 @@ _UNAVAILABLE = (
 )
 
 
+# redis-py files these under ConnectionError, but waiting does not fix a wrong password or a
+# user the server refuses: they are no passing outage, so no retry policy should repeat them.
+_MISCONFIGURED = (AuthenticationError, AuthorizationError)
+
 _mapped_classes: dict[type[Exception], type[BackendError]] = {}
 
 
 def _mapped_class(driver_class: type[Exception]) -> type[BackendError]:
     mapped = _mapped_classes.get(driver_class)
     if mapped is None:
-        base = BackendUnavailableError if issubclass(driver_class, _UNAVAILABLE) else BackendError
+        unavailable = issubclass(driver_class, _UNAVAILABLE) and not issubclass(
+            driver_class, _MISCONFIGURED
+        )
+        base = BackendUnavailableError if unavailable else BackendError
         mapped = type(
             driver_class.__name__,
             (base, driver_class),
