@@ -26,6 +26,7 @@ from ..errors import (
     SessionClosedError,
     WrongKeyTypeError,
 )
+from ._cancellation import await_cancellable
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
     BATCHES_SUFFIX,
@@ -130,8 +131,14 @@ async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str)
     """Await one driver call on ``client``, mapping its errors onto the library's hierarchy.
 
     This is the one boundary where driver errors are mapped. A WRONGTYPE reply becomes a
-    WrongKeyTypeError naming ``key`` and the type it holds.
+    WrongKeyTypeError naming ``key`` and the type it holds. A cancellation of the calling
+    task that arrives meanwhile always ends the call in CancelledError, even where redis-py
+    swallowed it (see ``_cancellation``).
     """
+    return await await_cancellable(_mapped_call(client, command, key=key))
+
+
+async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
     try:
         if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
             try:
