@@ -189,3 +189,31 @@ async def test_wait_for_timeout_around_a_loop_always_fires(
         await _assert_usable(standalone_client, key_prefix)
     finally:
         await _delete_prefix(standalone_client, key_prefix)
+
+
+@pytest.mark.parametrize("name", ["get_items", "add_items", "store_list", "store_info"])
+async def test_cancellation_requested_while_the_task_runs_is_delivered(
+    standalone_client: RedisClient, key_prefix: str, guard: str, name: str
+) -> None:
+    """A cancellation requested between two calls (as a SIGINT handler does) ends the next one."""
+    store = RedisSessionStore(standalone_client, key_prefix=key_prefix)
+    session = store.session("signalled")
+    operation = OPERATIONS[name]
+    outcomes = []
+    try:
+        await _fill(session)
+        for n in range(TRIALS):
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # the task is running: delivered at its next suspension
+            try:
+                await operation(session, store, n)
+                outcomes.append("NOT CANCELLED")
+            except asyncio.CancelledError:
+                outcomes.append("cancelled")
+            if hasattr(task, "uncancel"):
+                task.uncancel()
+        assert outcomes == ["cancelled"] * TRIALS
+        await _assert_usable(standalone_client, key_prefix)
+    finally:
+        await _delete_prefix(standalone_client, key_prefix)

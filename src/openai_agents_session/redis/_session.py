@@ -26,7 +26,7 @@ from ..errors import (
     SessionClosedError,
     WrongKeyTypeError,
 )
-from ._cancellation import await_cancellable
+from ._cancellation import await_cancellable, cancellation_baseline
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
     BATCHES_SUFFIX,
@@ -135,7 +135,13 @@ async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str)
     task that arrives meanwhile always ends the call in CancelledError, even where redis-py
     swallowed it (see ``_cancellation``).
     """
-    return await await_cancellable(_mapped_call(client, command, key=key))
+    try:
+        requested = await cancellation_baseline()
+    except BaseException:
+        if inspect.iscoroutine(command):
+            command.close()  # never sent: do not leave it un-awaited
+        raise
+    return await await_cancellable(_mapped_call(client, command, key=key), requested)
 
 
 async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
