@@ -7,9 +7,10 @@ writes the command on the old socket, the server applies it, and reading the rep
 ``RuntimeError('Event loop is closed')``. The caller cannot know the write happened.
 
 ``enter_running_loop`` runs before every command, and does real work only when a client
-is first seen in a loop: a client the library built (``from_url``) gives up its connections
-of the old loop and opens new ones; a client the caller owns is refused with
-`EventLoopError` before anything is sent.
+is first seen in a loop. A client the library built (``from_url``) is closed when that loop
+shuts down, so the next loop opens connections of its own (and if a loop was closed without
+shutting down its generators, the next one gives up the old connections); a client the
+caller owns is refused with `EventLoopError` before anything is sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import socket
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as redis_asyncio
@@ -35,6 +36,10 @@ __all__ = ["enter_running_loop", "own_client"]
 _checked_in: weakref.WeakKeyDictionary[Any, asyncio.AbstractEventLoop] = weakref.WeakKeyDictionary()
 # Clients built by the library, which it may reconnect in a new loop.
 _owned: weakref.WeakSet[Any] = weakref.WeakSet()
+# Per owned client, the generator that closes it when its loop shuts down.
+_closers: weakref.WeakKeyDictionary[Any, tuple[AsyncGenerator[None, None], dict[str, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def own_client(client: RedisClient) -> None:
@@ -63,6 +68,47 @@ async def enter_running_loop(client: RedisClient) -> None:
             await _abandon(conn)
         _renew_primitives(client, loop)
     _checked_in[client] = loop
+    if client in _owned:
+        await _close_at_loop_shutdown(client)
+
+
+async def _closer(
+    client_ref: weakref.ref[Any], state: dict[str, bool]
+) -> AsyncGenerator[None, None]:
+    """Close the client when its loop shuts down; a generator, for ``shutdown_asyncgens()``."""
+    try:
+        yield
+    finally:
+        client = client_ref()
+        if client is not None and not state["abandoned"]:
+            with contextlib.suppress(Exception):  # closing is best effort at shutdown
+                await client.aclose()
+
+
+async def _close_at_loop_shutdown(client: RedisClient) -> None:
+    """Close an owned client's connections in their own loop, when ``asyncio.run()`` ends.
+
+    ``asyncio.run()`` (like any loop shut down with ``shutdown_asyncgens()``) closes the
+    asynchronous generators started in it: one started here closes the client there, so
+    the next loop finds no connection of this one. A client closed this way reconnects on
+    its next command.
+    """
+    previous = _closers.pop(client, None)
+    if previous is not None:
+        _forget(*previous)
+    state = {"abandoned": False}
+    closer = _closer(weakref.ref(client), state)
+    await closer.asend(None)  # started in this loop: the loop closes it at shutdown
+    _closers[client] = (closer, state)
+
+
+def _forget(closer: AsyncGenerator[None, None], state: dict[str, bool]) -> None:
+    """Finish the closer of a loop that was closed without closing it, without that loop."""
+    state["abandoned"] = True
+    finishing = closer.aclose()
+    with contextlib.suppress(StopIteration, RuntimeError):
+        finishing.send(None)  # the finally awaits nothing once abandoned
+    finishing.close()
 
 
 def _connections(client: RedisClient) -> Iterator[Any]:
