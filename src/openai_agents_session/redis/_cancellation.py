@@ -11,7 +11,7 @@ Where ``Task.cancelling()`` exists (3.11+), the guard compares the task's count 
 cancellation requests before and after the call: one request more means a cancellation
 arrived, delivered or not, and CancelledError is raised. That costs two method calls. A
 cancellation requested while the task was running, not yet delivered, is delivered before
-the call, at a suspension of the guard's own (`cancellation_baseline`). On
+the call, at a suspension of the guard's own (see `cancellation_requests`). On
 3.10 the call runs in a task of its own that the caller awaits through ``asyncio.shield``:
 the caller's cancellation then interrupts the caller's own wait, which nothing swallows.
 """
@@ -23,17 +23,19 @@ import sys
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-__all__ = ["await_cancellable", "await_shielded", "cancellation_baseline"]
+__all__ = ["await_cancellable", "await_shielded", "cancellation_requests"]
 
 _T = TypeVar("_T")
 
 
-async def await_shielded(awaitable: Awaitable[_T], requested: int = 0) -> _T:
+async def await_shielded(
+    awaitable: Awaitable[_T], task: asyncio.Task[Any] | None = None, requested: int = 0
+) -> _T:
     """Await ``awaitable`` in a task of its own, so the caller's cancellation cannot be lost.
 
     When the caller is cancelled, the inner task is cancelled too and finishes on its own:
     redis-py then drops the connection of an interrupted command, never reuses it.
-    ``requested`` is not needed here.
+    ``task`` and ``requested`` are not needed here.
     """
     inner = asyncio.ensure_future(awaitable)
     try:
@@ -52,31 +54,28 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 if sys.version_info >= (3, 11):
 
-    async def cancellation_baseline() -> int:
-        """Return the task's count of cancellation requests, once none is left undelivered.
+    def cancellation_requests(task: asyncio.Task[Any] | None) -> int:
+        """Return the task's count of cancellation requests not taken back.
 
-        A task cancelled while it was running (a SIGINT handler runs between two bytecodes
-        of the task) gets the cancellation at its next suspension, which may be the one
-        inside redis-py that swallows it. When a request is counted, this suspends once, so
-        a pending cancellation is delivered here; only a task being cancelled pays for it.
-        The count read before that suspension is the baseline: a request arriving later
-        makes the count exceed it.
+        The caller suspends once when it is not zero: a task cancelled while it was running
+        (a SIGINT handler runs between two bytecodes of the task) gets the cancellation at
+        its next suspension, which may be the one inside redis-py that swallows it, so a
+        pending cancellation must be delivered first. The count read before that suspension
+        is the baseline: a request arriving later makes the count exceed it.
         """
-        task = asyncio.current_task()
-        requested = 0 if task is None else task.cancelling()
-        if requested:
-            await asyncio.sleep(0)
-        return requested
+        return 0 if task is None else task.cancelling()
 
-    async def await_counting(awaitable: Awaitable[_T], requested: int) -> _T:
+    async def await_counting(
+        awaitable: Awaitable[_T], task: asyncio.Task[Any] | None, requested: int
+    ) -> _T:
         """Await ``awaitable``; raise CancelledError if the task was cancelled meanwhile.
 
         Args:
             awaitable: The driver call.
+            task: The current task.
             requested: The task's count of cancellation requests before the call, from
-                `cancellation_baseline`.
+                `cancellation_requests`.
         """
-        task = asyncio.current_task()
         if task is None:  # not in a task: nothing can be cancelled
             return await awaitable
         try:
@@ -95,7 +94,7 @@ if sys.version_info >= (3, 11):
     await_cancellable = await_counting
 else:
 
-    async def cancellation_baseline() -> int:
+    def cancellation_requests(task: asyncio.Task[Any] | None) -> int:
         """Return 0: the shielded guard needs no baseline."""
         return 0
 

@@ -6,11 +6,12 @@ loop it was opened in. Scripts and sync web frameworks that run each request in 
 writes the command on the old socket, the server applies it, and reading the reply raises
 ``RuntimeError('Event loop is closed')``. The caller cannot know the write happened.
 
-``enter_running_loop`` runs before every command, and does real work only when a client
-is first seen in a loop. A client the library built (``from_url``) is closed when that loop
-shuts down, so the next loop opens connections of its own (and if a loop was closed without
-shutting down its generators, the next one gives up the old connections); a client the
-caller owns is refused with `EventLoopError` before anything is sent.
+``in_running_loop`` is checked before every command (one dictionary lookup), and
+``enter_running_loop`` does the work when a client is first seen in a loop. A client the
+library built (``from_url``) is closed when that loop shuts down, so the next loop opens
+connections of its own (and if a loop was closed without shutting down its generators, the
+next one gives up the old connections); a client the caller owns is refused with
+`EventLoopError` before anything is sent.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from ..errors import EventLoopError
 if TYPE_CHECKING:
     from ._session import RedisClient
 
-__all__ = ["enter_running_loop", "own_client"]
+__all__ = ["enter_running_loop", "in_running_loop", "own_client"]
 
-# The loop each client was last checked in: the check is one dictionary lookup after that.
-_checked_in: weakref.WeakKeyDictionary[Any, asyncio.AbstractEventLoop] = weakref.WeakKeyDictionary()
+# The loop each client was last checked in, by id(client): the check on every command is
+# one lookup in a plain dict (a WeakKeyDictionary costs several times more). The weak
+# reference proves the id still names that client, and its callback drops the entry.
+_checked_in: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop]] = {}
 # Clients built by the library, which it may reconnect in a new loop.
 _owned: weakref.WeakSet[Any] = weakref.WeakSet()
 # Per owned client, the generator that closes it when its loop shuts down.
@@ -47,6 +50,17 @@ def own_client(client: RedisClient) -> None:
     _owned.add(client)
 
 
+def in_running_loop(client: RedisClient, loop: asyncio.AbstractEventLoop) -> bool:
+    """Return whether ``client`` was checked in ``loop``, the running one, already."""
+    entry = _checked_in.get(id(client))
+    return entry is not None and entry[1] is loop and entry[0]() is client
+
+
+def _check_in(client: RedisClient, loop: asyncio.AbstractEventLoop) -> None:
+    key = id(client)
+    _checked_in[key] = (weakref.ref(client, lambda _: _checked_in.pop(key, None)), loop)
+
+
 async def enter_running_loop(client: RedisClient) -> None:
     """Make sure ``client`` sends nothing on a connection of another event loop.
 
@@ -54,7 +68,7 @@ async def enter_running_loop(client: RedisClient) -> None:
         EventLoopError: The caller's client holds connections of another event loop.
     """
     loop = asyncio.get_running_loop()
-    if _checked_in.get(client) is loop:
+    if in_running_loop(client, loop):
         return
     stale = [conn for conn in _connections(client) if _loop_of(conn) not in (None, loop)]
     if stale:
@@ -67,7 +81,7 @@ async def enter_running_loop(client: RedisClient) -> None:
         for conn in stale:
             await _abandon(conn)
         _renew_primitives(client, loop)
-    _checked_in[client] = loop
+    _check_in(client, loop)
     if client in _owned:
         await _close_at_loop_shutdown(client)
 

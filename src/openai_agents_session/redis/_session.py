@@ -27,7 +27,7 @@ from ..errors import (
     SessionClosedError,
     WrongKeyTypeError,
 )
-from ._cancellation import await_cancellable, cancellation_baseline
+from ._cancellation import await_cancellable, cancellation_requests
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
     BATCHES_SUFFIX,
@@ -39,7 +39,7 @@ from ._keys import (
     validate_prefix,
     validate_session_id,
 )
-from ._loops import enter_running_loop, own_client
+from ._loops import enter_running_loop, in_running_loop, own_client
 from ._records import SessionMetadata, parse_metadata
 from ._scripts import scripts_for
 
@@ -150,12 +150,17 @@ async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str)
             loop; ``command`` was not sent.
     """
     try:
-        await enter_running_loop(client)
-        requested = await cancellation_baseline()
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop() if task is None else task.get_loop()
+        if not in_running_loop(client, loop):
+            await enter_running_loop(client)
+        requested = cancellation_requests(task)
+        if requested:
+            await asyncio.sleep(0)  # deliver a pending cancellation here, not inside redis-py
     except BaseException:
         _discard(command)
         raise
-    return await await_cancellable(_mapped_call(client, command, key=key), requested)
+    return await await_cancellable(_mapped_call(client, command, key=key), task, requested)
 
 
 def _discard(command: Awaitable[Any]) -> None:
