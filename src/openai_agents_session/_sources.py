@@ -445,6 +445,7 @@ async def iter_sdk_redis_sessions(
 
     key_prefix = _validate_redis_options(key_prefix, scan_count)
     from .redis._scan import ready
+    from .redis._session import driver_call
 
     await ready(client)
     raw_bytes = {NEVER_DECODE: True}
@@ -456,9 +457,10 @@ async def iter_sdk_redis_sessions(
             pipe.execute_command("HMGET", meta_key, *_SESSION_COLUMNS, **raw_bytes)
             pipe.execute_command("LRANGE", messages_key, 0, -1, **raw_bytes)
             pipe.execute_command("PTTL", messages_key)
-            meta, payloads, pttl = (
-                _reply(reply) for reply in await pipe.execute(raise_on_error=False)
+            replies = await driver_call(
+                client, pipe.execute(raise_on_error=False), key=messages_key
             )
+            meta, payloads, pttl = (_reply(reply) for reply in replies)
             if _is_wrong_type(payloads):
                 logger.warning("skipped Redis key %r: it is not a list", messages_key)
                 continue
@@ -497,6 +499,7 @@ async def count_sdk_redis_sessions(
     """
     key_prefix = _validate_redis_options(key_prefix, scan_count)
     from .redis._scan import ready
+    from .redis._session import driver_call
 
     await ready(client)
     total = 0
@@ -506,7 +509,8 @@ async def count_sdk_redis_sessions(
             meta_key = f"{key_prefix}:{session_id}"
             pipe.execute_command("TYPE", meta_key + _MESSAGES_SUFFIX)
             pipe.execute_command("HGET", meta_key, "session_id")
-        replies = [_reply(reply) for reply in await pipe.execute(raise_on_error=False)]
+        executed = await driver_call(client, pipe.execute(raise_on_error=False), key=key_prefix)
+        replies = [_reply(reply) for reply in executed]
         for index, session_id in enumerate(page):
             key_type, recorded_id = replies[2 * index], replies[2 * index + 1]
             if _text(key_type) == "list" and _owned(key_prefix, session_id, recorded_id):

@@ -6,6 +6,7 @@ SessionError                     base of everything we raise
 ├── MissingDependencyError       an optional extra is not installed (also an ImportError)
 ├── SessionClosedError           the session was used after close() (also a RuntimeError)
 ├── SessionExistsError           a fork or import would overwrite a session
+├── EventLoopError               a client's connections belong to another event loop
 ├── ItemEncodeError              an item cannot be stored as JSON (also a TypeError)
 ├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
 └── BackendError                 the store failed; __cause__ holds the driver error
@@ -25,6 +26,7 @@ __all__ = [
     "BackendError",
     "BackendUnavailableError",
     "ConfigurationError",
+    "EventLoopError",
     "ItemDecodeError",
     "ItemEncodeError",
     "MissingDependencyError",
@@ -57,6 +59,15 @@ class SessionClosedError(SessionError, RuntimeError):
 
 class SessionExistsError(SessionError):
     """Raised when a fork or import would overwrite an existing session without ``replace``."""
+
+
+class EventLoopError(SessionError, RuntimeError):
+    """Raised before anything is sent when the caller's client has connections of another loop.
+
+    A redis-py asyncio client's connections belong to the event loop that opened them. A
+    client kept between ``asyncio.run()`` calls reaches the next loop with connections of the
+    closed one; sending on them would apply a command whose reply can never be read.
+    """
 
 
 class ItemEncodeError(SessionError, TypeError):

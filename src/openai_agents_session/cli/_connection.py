@@ -13,6 +13,7 @@ from redis.exceptions import ResponseError
 
 from ..redis import RedisSessionStore
 from ..redis._keys import DEFAULT_KEY_PREFIX
+from ..redis._session import driver_call
 from ._failures import CommandError, connecting_to
 from ._urls import redact_url
 
@@ -112,7 +113,7 @@ async def refuse_cluster_node(client: Redis, label: str, flag: str) -> None:
         CommandError: The server is a node of a Redis Cluster.
     """
     try:
-        info = await client.info("cluster")
+        info = await driver_call(client, client.info("cluster"), key="")
     except ResponseError:  # INFO is not allowed for this user: nothing to check with
         return
     if int(info.get("cluster_enabled", 0)):

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio.cluster import RedisCluster
 
+from ._session import driver_call
+
 if TYPE_CHECKING:
     from ._session import RedisClient
 
@@ -34,7 +36,8 @@ async def scan_keys(
     """SCAN for keys matching ``pattern`` (of ``key_type``), yielding one page at a time.
 
     A cluster's primaries are scanned one after the other with ``target_nodes``: each holds
-    its own keyspace. A key may appear twice (SCAN's guarantee is "at least once").
+    its own keyspace. A key may appear twice (SCAN's guarantee is "at least once"). Each
+    SCAN goes through ``driver_call``, like every other command.
     """
     await ready(client)
     if isinstance(client, RedisCluster):
@@ -42,8 +45,12 @@ async def scan_keys(
             cursor = 0
             while True:
                 # A cluster's SCAN replies {node name: cursor}, whatever redis-py's stubs say.
-                reply: Any = await client.scan(
-                    cursor, match=pattern, count=count, _type=key_type, target_nodes=node
+                reply: Any = await driver_call(
+                    client,
+                    client.scan(
+                        cursor, match=pattern, count=count, _type=key_type, target_nodes=node
+                    ),
+                    key=pattern,
                 )
                 cursors, keys = reply
                 cursor = int(cursors[node.name])
@@ -53,7 +60,9 @@ async def scan_keys(
         return
     cursor = 0
     while True:
-        cursor, keys = await client.scan(cursor, match=pattern, count=count, _type=key_type)
+        cursor, keys = await driver_call(
+            client, client.scan(cursor, match=pattern, count=count, _type=key_type), key=pattern
+        )
         yield keys
         if int(cursor) == 0:
             break

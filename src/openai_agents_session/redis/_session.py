@@ -27,11 +27,13 @@ from ..errors import (
     BackendError,
     BackendUnavailableError,
     ConfigurationError,
+    EventLoopError,
     ItemDecodeError,
     ReplicationError,
     SessionClosedError,
     WrongKeyTypeError,
 )
+from ._cancellation import await_cancellable, cancellation_requests
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._keys import (
     DEFAULT_KEY_PREFIX,
@@ -41,6 +43,7 @@ from ._keys import (
     validate_prefix,
     validate_session_id,
 )
+from ._loops import enter_running_loop, in_running_loop, own_client
 from ._records import SessionMetadata, parse_metadata
 from ._scripts import scripts_for
 
@@ -214,9 +217,9 @@ def _is_outage(exc: BaseException) -> bool:
     return outage
 
 
-_cluster_init_locks: weakref.WeakKeyDictionary[RedisCluster, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
+_cluster_init_locks: weakref.WeakKeyDictionary[
+    RedisCluster, tuple[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
 
 
 async def _initialize_cluster(client: RedisCluster) -> None:
@@ -226,13 +229,19 @@ async def _initialize_cluster(client: RedisCluster) -> None:
     'writelines'") when several commands start while it is still (re)discovering its nodes;
     7.x does not. Commands issued once ``initialize()`` has returned are safe.
     """
-    lock = _cluster_init_locks.setdefault(client, asyncio.Lock())
-    async with lock:
+    loop = asyncio.get_running_loop()
+    entry = _cluster_init_locks.get(client)
+    if entry is None or entry[0] is not loop:  # a lock serves the loop it was made in
+        entry = _cluster_init_locks[client] = (loop, asyncio.Lock())
+    async with entry[1]:
         await client.initialize()
 
 
 def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> RedisClient:
     """Build a client from a ``redis://``, ``rediss://`` or ``unix://`` URL.
+
+    The library owns the client: used in a new event loop (a new ``asyncio.run()``), it
+    reconnects there instead of using connections of the old loop.
 
     Raises:
         ConfigurationError: The URL's scheme is not one of those.
@@ -240,24 +249,52 @@ def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> Redis
     scheme = url.partition("://")[0] if "://" in url else ""
     if scheme not in URL_SCHEMES:
         raise ConfigurationError(f"unknown URL scheme {scheme!r}; expected redis, rediss or unix")
-    if cluster:
-        return RedisCluster.from_url(url, **options)
-    return redis_asyncio.from_url(url, **options)
+    client: RedisClient = (
+        RedisCluster.from_url(url, **options) if cluster else redis_asyncio.from_url(url, **options)
+    )
+    own_client(client)
+    return client
 
 
 async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
     """Await one driver call on ``client``, mapping its errors onto the library's hierarchy.
 
     This is the one boundary where driver errors are mapped. A WRONGTYPE reply becomes a
-    WrongKeyTypeError naming ``key`` and the type it holds.
+    WrongKeyTypeError naming ``key`` and the type it holds. A cancellation of the calling
+    task that arrives meanwhile always ends the call in CancelledError, even where redis-py
+    swallowed it (see ``_cancellation``).
+
+    Raises:
+        EventLoopError: ``client`` is the caller's and holds connections of another event
+            loop; ``command`` was not sent.
     """
+    try:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop() if task is None else task.get_loop()
+        if not in_running_loop(client, loop):
+            await enter_running_loop(client)
+        requested = cancellation_requests(task)
+        if requested:
+            await asyncio.sleep(0)  # deliver a pending cancellation here, not inside redis-py
+    except BaseException:
+        _discard(command)
+        raise
+    return await await_cancellable(_mapped_call(client, command, key=key), task, requested)
+
+
+def _discard(command: Awaitable[Any]) -> None:
+    """Close a driver coroutine that will never be awaited: it was not sent."""
+    if inspect.iscoroutine(command):
+        command.close()
+
+
+async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
     try:
         if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
             try:
                 await _initialize_cluster(client)
             except BaseException:
-                if inspect.iscoroutine(command):
-                    command.close()  # never sent: do not leave it un-awaited
+                _discard(command)
                 raise
         return await command
     except ResponseError as exc:
@@ -362,8 +399,8 @@ class RedisSession:
         self._set_owner(owner)
         self._wait_replicas = _validate_count("wait_replicas", wait_replicas, minimum=0)
         self._wait_timeout_ms = _validate_count("wait_timeout_ms", wait_timeout_ms, minimum=1)
-        # The batch of the last add_items whose outcome is unknown (the connection failed after
-        # sending it): an identical next call is its retry and reuses its batch id.
+        # The batch of the last add_items whose outcome is unknown (it failed after it may
+        # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
         self._scripts = scripts_for(redis_client)
         self._is_cluster = isinstance(redis_client, RedisCluster)
@@ -558,9 +595,13 @@ class RedisSession:
                 await self._write_and_wait(keys, args)
             else:
                 await self._run_script(self._scripts.write_items, keys, args)
-        except (BackendUnavailableError, ReplicationError, asyncio.CancelledError):
-            # Applied or not, nobody knows (or applied but not replicated, or cancelled after
-            # sending): a retry of these same items reuses this batch id, so it is stored once.
+        except EventLoopError:
+            raise  # refused before anything was sent: there is nothing to retry
+        except BaseException:
+            # Any other failure, of any kind (a lost connection, a replica that did not
+            # acknowledge, a cancellation, an error of the driver's own), may have come after
+            # the server applied the batch: a retry of these same items reuses this batch id,
+            # so it is stored once. Only a confirmed success forgets it.
             self._unconfirmed = (encoded, batch_id)
             raise
         self._unconfirmed = None
@@ -738,6 +779,7 @@ class RedisSession:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
         if self._owns_client and not self._closed:
             self._closed = True
+            await enter_running_loop(self._client)  # connections of a closed loop are dropped
             await self._client.aclose()
 
     async def __aenter__(self) -> Self:
