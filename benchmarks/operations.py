@@ -22,8 +22,8 @@ from typing import Any
 import redis.asyncio as redis_asyncio
 
 from openai_agents_session import RedisSessionStore
-from openai_agents_session._sources import iter_sqlite_sessions
 from openai_agents_session.redis import SessionMetadata, SessionRecord
+from openai_agents_session.sources import iter_sqlite_sessions
 
 from .run import DEFAULT_OUT, _servers_module, machine_info
 

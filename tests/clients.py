@@ -10,7 +10,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
 from servers import ClusterServers, RedisServer, SentinelServers, TlsFiles
 
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 TEST_PREFIX_ROOT = "oas-test"
 ACL_USER, ACL_PASSWORD = "app", "app-secret-pw"

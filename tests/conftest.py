@@ -25,8 +25,8 @@ from servers import (
     start_sentinel,
 )
 
-from openai_agents_session._local_server import embedded_server_binary
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.demo._local_server import embedded_server_binary
+from openai_agents_session.redis._driver import RedisClient
 
 # Each topology the behavioural tests run against.
 TOPOLOGIES = [

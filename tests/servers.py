@@ -28,7 +28,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 from redis.retry import Retry
 
-from openai_agents_session._local_server import find_server_binary
+from openai_agents_session.demo._local_server import find_server_binary
 from openai_agents_session.errors import MissingDependencyError
 
 HOST = "127.0.0.1"

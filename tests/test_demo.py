@@ -9,7 +9,7 @@ import pytest
 from servers import RedisServer
 
 from openai_agents_session.__main__ import main
-from openai_agents_session._demo import run_demo
+from openai_agents_session.demo import run_demo
 
 
 async def test_demo_against_a_given_url(standalone_server: RedisServer) -> None:

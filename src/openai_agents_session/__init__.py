@@ -9,6 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._store import (
+    OwnedSession,
+    OwnerPage,
+    SessionInfo,
+    SessionMetadata,
+    SessionRecord,
+    SessionStore,
+)
+from ._urls import open_store
 from .errors import (
     BackendError,
     BackendUnavailableError,
@@ -37,14 +46,21 @@ __all__ = [
     "ItemDecodeError",
     "ItemEncodeError",
     "MissingDependencyError",
+    "OwnedSession",
+    "OwnerPage",
     "RedisSession",
     "RedisSessionStore",
     "ReplicationError",
     "SessionClosedError",
     "SessionError",
     "SessionExistsError",
+    "SessionInfo",
+    "SessionMetadata",
+    "SessionRecord",
+    "SessionStore",
     "WrongKeyTypeError",
     "__version__",
+    "open_store",
 ]
 
 # name -> module that defines it, imported on first access.

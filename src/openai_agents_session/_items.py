@@ -13,8 +13,9 @@ integer beyond 64 bits that 0.1.0 wrote (unmarked) comes back as a float.
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -24,7 +25,7 @@ from .errors import ItemDecodeError, ItemEncodeError
 if TYPE_CHECKING:
     from agents import TResponseInputItem
 
-__all__ = ["decode_item", "decode_items", "encode_item", "encode_items"]
+__all__ = ["decode_item", "decode_items", "decode_valid", "encode_item", "encode_items"]
 
 # orjson would turn these into strings or dicts: they would not come back as they went in.
 _ORJSON_OPTIONS = (
@@ -180,3 +181,22 @@ def decode_item(raw: bytes | str) -> TResponseInputItem:
     if not isinstance(value, dict):
         raise ItemDecodeError(f"stored payload is a JSON {type(value).__name__}, not an object")
     return cast("TResponseInputItem", value)
+
+
+def decode_valid(
+    raws: Sequence[bytes | str], where: str, logger: logging.Logger
+) -> list[TResponseInputItem]:
+    """Decode stored payloads, skipping (with a warning naming ``where``) the undecodable.
+
+    A corrupt record never hides valid history: every backend reads through this loop.
+    """
+    fast = decode_items(cast("list[bytes]", raws)) if isinstance(raws, list) else None
+    if fast is not None:
+        return fast
+    items: list[TResponseInputItem] = []
+    for payload in raws:
+        try:
+            items.append(decode_item(payload))
+        except ItemDecodeError as exc:
+            logger.warning("skipped undecodable item in %r: %s", where, exc)
+    return items

@@ -51,14 +51,14 @@ def test_ls_json_is_one_object_per_session_with_the_info_fields(run: Run, store:
         "key",
         "item_count",
         "ttl_seconds",
-        "memory_bytes",
+        "size_bytes",
         "idle_seconds",
         "metadata",
     }
     assert titled["key"] == f"{store.prefix}:titled"
     assert titled["item_count"] == 2
     assert 598 <= titled["ttl_seconds"] <= 600
-    assert titled["memory_bytes"] > 0
+    assert titled["size_bytes"] > 0
     assert titled["metadata"]["title"] == "Trip"
     assert titled["metadata"]["updated_at"] == pytest.approx(time.time(), abs=30)
 

@@ -13,7 +13,7 @@ line right before its fence with ``<!-- not-run: the reason -->``. The conventio
 - **Files.** A page runs in a temporary directory holding ``ca.pem``, the CA of the TLS test
   server, which is also the "system" CA (``SSL_CERT_FILE``).
 - **Models.** ``Agent(name=..., instructions=...)`` answers with the offline model of
-  ``openai_agents_session._offline_model`` (the SDK's default model provider is patched), and
+  ``openai_agents_session.demo._offline_model`` (the SDK's default model provider is patched), and
   tracing is off: nothing leaves the machine and no API key is needed.
 - **Cleanup.** Afterwards the harness closes every client a page left open, deletes the keys
   the page created and the ACL users it added, and removes the extra password it gave the
@@ -45,7 +45,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
 from servers import ClusterServers, RedisServer, SentinelServers, TlsFiles
 
-from openai_agents_session._offline_model import OfflineModel
+from openai_agents_session.demo._offline_model import OfflineModel
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted(ROOT.glob("docs/**/*.md")), ROOT / "README.md"]

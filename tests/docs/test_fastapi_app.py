@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as redis_asyncio
 from servers import RedisServer
 
-from openai_agents_session._offline_model import OfflineModel
+from openai_agents_session.demo._offline_model import OfflineModel
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fastapi_app.py"
 

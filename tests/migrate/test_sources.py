@@ -26,15 +26,15 @@ from agents.extensions.memory import RedisSession as SdkRedisSession
 from redis.asyncio.cluster import RedisCluster
 from servers import ClusterServers, RedisServer
 
-from openai_agents_session._sources import (
+from openai_agents_session.errors import ConfigurationError
+from openai_agents_session.redis._scan import escape_glob
+from openai_agents_session.sources import (
     SourceSession,
     count_sdk_redis_sessions,
     count_sqlite_sessions,
     iter_sdk_redis_sessions,
     iter_sqlite_sessions,
 )
-from openai_agents_session.errors import ConfigurationError
-from openai_agents_session.redis._scan import escape_glob
 
 USER = {"role": "user", "content": 'héllo 🎉 "quoted" \\ back'}
 ASSISTANT = {

@@ -8,7 +8,7 @@ from agents import Agent, RunConfig, Runner
 from agents.memory import SessionSettings
 
 from openai_agents_session import RedisSession
-from openai_agents_session._offline_model import OfflineModel
+from openai_agents_session.demo._offline_model import OfflineModel
 
 NewSession = Callable[..., RedisSession]
 NO_TRACING = RunConfig(tracing_disabled=True)

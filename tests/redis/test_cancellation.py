@@ -18,9 +18,9 @@ from clients import make_client
 
 from openai_agents_session import RedisSession, RedisSessionStore
 from openai_agents_session.redis import SessionRecord
-from openai_agents_session.redis import _session as session_module
+from openai_agents_session.redis import _driver as driver_module
 from openai_agents_session.redis._cancellation import await_shielded
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 TRIALS = 30
 # Long enough for dozens of round trips before the cancellation, short enough for 30 trials.
@@ -84,7 +84,7 @@ def guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     """Run with the guard of this Python ("counting") and with the one Python 3.10 uses."""
     name: str = request.param
     if name == "shielded":
-        monkeypatch.setattr(session_module, "await_cancellable", await_shielded)
+        monkeypatch.setattr(driver_module, "await_cancellable", await_shielded)
     return name
 
 

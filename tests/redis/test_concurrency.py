@@ -11,7 +11,7 @@ import pytest
 from clients import make_client
 
 from openai_agents_session import RedisSession
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 WRITERS, BATCHES = 50, 20
 

@@ -63,9 +63,20 @@ async def test_from_url_cluster(cluster_servers: ClusterServers, key_prefix: str
 
 @pytest.mark.parametrize("url", ["http://localhost", "redis+foo://x", "localhost:6379", ""])
 def test_from_url_rejects_unknown_schemes(url: str) -> None:
-    """Only redis, rediss and unix URLs are accepted, with a message naming them."""
-    with pytest.raises(ConfigurationError, match="expected redis, rediss or unix"):
+    """Only redis, rediss, unix and their +cluster forms are accepted; the message names them."""
+    with pytest.raises(ConfigurationError, match="expected redis, rediss, unix, redis\\+cluster"):
         RedisSession.from_url("s", url)
+
+
+async def test_a_cluster_url_says_cluster_without_a_flag(
+    cluster_servers: ClusterServers, key_prefix: str
+) -> None:
+    """redis+cluster:// connects through any node, as cluster=True does."""
+    url = cluster_servers.url.replace("redis://", "redis+cluster://", 1)
+    async with RedisSession.from_url("{c}s", url, key_prefix=key_prefix) as session:
+        await session.add_items([ITEM])
+        assert await session.get_items() == [ITEM]
+        await session.clear_session()
 
 
 async def test_tls_verifies_the_server_certificate_by_default(

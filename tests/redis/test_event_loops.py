@@ -18,7 +18,7 @@ from clients import make_client
 from servers import ClusterServers, RedisServer
 
 from openai_agents_session import RedisSession
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 BATCH = [{"role": "user", "content": "once"}, {"role": "assistant", "content": "only once"}]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from openai_agents_session import RedisSession
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 NewSession = Callable[..., RedisSession]
 

@@ -10,7 +10,7 @@ from redis.crc import key_slot
 
 from openai_agents_session import ConfigurationError, RedisSession
 from openai_agents_session.redis import RedisSessionStore
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 NewSession = Callable[..., RedisSession]
 ITEM = {"role": "user", "content": "hi"}

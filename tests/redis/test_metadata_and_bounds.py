@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from openai_agents_session import ConfigurationError, RedisSession
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 NewSession = Callable[..., RedisSession]
 

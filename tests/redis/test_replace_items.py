@@ -12,7 +12,7 @@ from agents.memory import OpenAIResponsesCompactionSession
 
 from openai_agents_session import ConfigurationError, RedisSession, WrongKeyTypeError
 from openai_agents_session.redis import RedisSessionStore
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 NewSession = Callable[..., RedisSession]
 

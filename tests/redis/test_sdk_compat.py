@@ -33,7 +33,7 @@ from openai_agents_session import (
     SessionClosedError,
     WrongKeyTypeError,
 )
-from openai_agents_session._offline_model import OfflineModel
+from openai_agents_session.demo._offline_model import OfflineModel
 
 ITEM = {"role": "user", "content": "hi"}
 NO_TRACING = RunConfig(tracing_disabled=True)

@@ -16,7 +16,7 @@ from openai_agents_session import (
     RedisSession,
     WrongKeyTypeError,
 )
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 NewSession = Callable[..., RedisSession]
 

@@ -18,7 +18,7 @@ from openai_agents_session import (
     WrongKeyTypeError,
 )
 from openai_agents_session.redis import SessionRecord
-from openai_agents_session.redis._session import RedisClient
+from openai_agents_session.redis._driver import RedisClient
 
 both = pytest.mark.parametrize("topology", ["standalone", "cluster"], indirect=True)
 standalone = pytest.mark.parametrize("topology", ["standalone"], indirect=True)
@@ -97,9 +97,9 @@ async def test_info_reports_size_age_and_metadata(
     await session.add_items([msg("a"), msg("b")])
     await session.set_metadata(title="Hello", tags=["x"])
     info = await store.info("u1")
-    assert (info.item_count, info.exists, info.key) == (2, True, session.key)
+    assert (info.item_count, info.exists, info.location) == (2, True, session.key)
     assert info.ttl_seconds is not None and 290 <= info.ttl_seconds <= 300
-    assert info.memory_bytes is not None and info.memory_bytes > 0
+    assert info.size_bytes is not None and info.size_bytes > 0
     assert info.idle_seconds is not None and info.idle_seconds >= 0
     assert (info.metadata.title, info.metadata.owner, info.metadata.tags) == (
         "Hello",

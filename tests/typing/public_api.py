@@ -11,9 +11,14 @@ from redis.asyncio.sentinel import Sentinel
 from openai_agents_session import (
     BackendUnavailableError,
     ItemEncodeError,
+    OwnerPage,
     RedisSession,
+    RedisSessionStore,
     SessionError,
+    SessionInfo,
+    SessionStore,
     WrongKeyTypeError,
+    open_store,
 )
 
 
@@ -84,3 +89,13 @@ async def switched_from_the_sdk() -> bool:
         return False
     finally:
         await session.close()
+
+
+async def stores_speak_one_protocol(client: redis.Redis) -> SessionStore:
+    store: SessionStore = RedisSessionStore(client, key_prefix="myapp")
+    opened: SessionStore = open_store("redis+cluster://localhost:7000", key_prefix="myapp")
+    page: OwnerPage = await store.owner_page("ada", count=10)
+    info: SessionInfo = await store.info("user-123")
+    print(page.cursor, info.location, info.size_bytes)
+    await opened.close()
+    return store

@@ -43,7 +43,7 @@ def cli(output: Output, debug: bool) -> None:
 @click.pass_obj
 def demo_command(output: Output, url: str | None) -> None:
     """Hold a short agent conversation in Redis and show what was stored."""
-    from .._demo import run_demo
+    from ..demo import run_demo
 
     code = asyncio.run(run_demo(url or None, echo=output.line))
     if code:

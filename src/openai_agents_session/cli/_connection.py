@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from ..redis import RedisSessionStore
+from ..redis._driver import driver_call
 from ..redis._keys import DEFAULT_KEY_PREFIX
-from ..redis._session import driver_call
 from ._failures import CommandError, connecting_to
 from ._urls import redact_url
 

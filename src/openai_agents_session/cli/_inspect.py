@@ -132,13 +132,13 @@ def show_command(
 def _info_rows(info: SessionInfo) -> list[tuple[str, str]]:
     metadata = info.metadata
     ttl = "never expires" if info.ttl_seconds is None else f"{info.ttl_seconds} s"
-    memory = "-" if info.memory_bytes is None else f"{info.memory_bytes} bytes"
+    memory = "-" if info.size_bytes is None else f"{info.size_bytes} bytes"
     return [
         ("id", printable(info.session_id)),
-        ("key", printable(info.key)),
+        ("key", printable(info.location)),
         ("items", str(info.item_count)),
         ("ttl", f"{ttl} ({format_duration(info.ttl_seconds, none='-')})"),
-        ("memory", f"{memory} ({format_bytes(info.memory_bytes)})"),
+        ("memory", f"{memory} ({format_bytes(info.size_bytes)})"),
         ("idle", format_duration(info.idle_seconds)),
         ("created", f"{format_time(metadata.created_at)} UTC"),
         ("updated", f"{format_time(metadata.updated_at)} UTC"),

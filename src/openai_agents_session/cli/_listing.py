@@ -38,7 +38,7 @@ OWNER_PAGE = 100
 TITLE_MAX_CHARS = 40
 
 SORT_ORDERS: dict[str, Callable[[SessionInfo], float]] = {
-    "size": lambda info: -(info.memory_bytes or 0),
+    "size": lambda info: -(info.size_bytes or 0),
     "idle": lambda info: -(info.idle_seconds or 0),
     "updated": lambda info: -(info.metadata.updated_at or 0.0),
 }
@@ -59,7 +59,7 @@ def _cells(info: SessionInfo) -> tuple[str, ...]:
         printable(info.session_id),
         str(info.item_count),
         format_duration(info.ttl_seconds, none="never"),
-        format_bytes(info.memory_bytes),
+        format_bytes(info.size_bytes),
         format_duration(info.idle_seconds),
         format_time(info.metadata.updated_at),
         printable(info.metadata.title or ""),

@@ -17,7 +17,9 @@ from urllib.parse import parse_qsl
 import redis.asyncio as redis_asyncio
 from redis.asyncio.cluster import RedisCluster
 
-from .._sources import (
+from ..redis import RedisSessionStore, SessionMetadata, SessionRecord
+from ..redis._keys import DEFAULT_KEY_PREFIX
+from ..sources import (
     SDK_MESSAGES_TABLE,
     SDK_REDIS_KEY_PREFIX,
     SDK_SESSIONS_TABLE,
@@ -27,8 +29,6 @@ from .._sources import (
     iter_sdk_redis_sessions,
     iter_sqlite_sessions,
 )
-from ..redis import RedisSessionStore, SessionMetadata, SessionRecord
-from ..redis._keys import DEFAULT_KEY_PREFIX
 from ._connection import SOCKET_TIMEOUT_S, refuse_cluster_node
 from ._failures import CommandError, connecting_to
 from ._urls import redact_url

@@ -152,10 +152,10 @@ def info_as_json(info: SessionInfo) -> str:
     return json_line(
         {
             "session_id": info.session_id,
-            "key": info.key,
+            "key": info.location,
             "item_count": info.item_count,
             "ttl_seconds": info.ttl_seconds,
-            "memory_bytes": info.memory_bytes,
+            "size_bytes": info.size_bytes,
             "idle_seconds": info.idle_seconds,
             "metadata": metadata_as_json(info.metadata),
         }

@@ -9,13 +9,14 @@ except ImportError as exc:
 
     raise missing("redis", "redis") from exc
 
+from .._store import OwnedSession, OwnerPage, SessionInfo, SessionMetadata, SessionRecord
 from ._acl import acl_rules
-from ._records import OwnedSession, SessionInfo, SessionMetadata, SessionRecord
 from ._session import RedisSession
 from ._store import RedisSessionStore
 
 __all__ = [
     "OwnedSession",
+    "OwnerPage",
     "RedisSession",
     "RedisSessionStore",
     "SessionInfo",

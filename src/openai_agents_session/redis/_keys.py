@@ -25,6 +25,7 @@ from functools import cache
 
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
+from .._validation import RESERVED_LEAD, validate_session_id
 from ..errors import ConfigurationError
 
 __all__ = [
@@ -42,29 +43,6 @@ __all__ = [
 ]
 
 DEFAULT_KEY_PREFIX = "openai_agents_session"
-# What starts the library's own keys after the prefix; no session id may start with it.
-RESERVED_LEAD = "~"
-
-
-def validate_session_id(session_id: object) -> str:
-    """Return ``session_id`` if it can name a session.
-
-    Any non-empty string is accepted, including colons, braces, glob characters and newlines,
-    except one starting with ``~``: ``prefix:~`` is where the library keeps its own keys.
-
-    Raises:
-        ConfigurationError: The id is not a string, is empty or starts with ``~``.
-    """
-    if not isinstance(session_id, str):
-        raise ConfigurationError(f"session_id must be a str, got {type(session_id).__name__}")
-    if not session_id:
-        raise ConfigurationError("session_id must not be empty")
-    if session_id.startswith(RESERVED_LEAD):
-        raise ConfigurationError(
-            f"session_id must not start with '{RESERVED_LEAD}', got {session_id!r}; "
-            f"'prefix:{RESERVED_LEAD}' is reserved for the library's own keys"
-        )
-    return session_id
 
 
 def validate_prefix(key_prefix: object) -> str:

@@ -29,7 +29,10 @@ from redis.asyncio.cluster import RedisCluster
 from ..errors import EventLoopError
 
 if TYPE_CHECKING:
-    from ._session import RedisClient
+    from typing import TypeAlias
+
+    # ``_driver`` names this type for everyone else; it imports this module, not the reverse.
+    RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
 
 __all__ = ["enter_running_loop", "in_running_loop", "own_client"]
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio.cluster import RedisCluster
 
-from ._session import driver_call
+from ._driver import driver_call, initialize_cluster
 
 if TYPE_CHECKING:
-    from ._session import RedisClient
+    from ._driver import RedisClient
 
 __all__ = ["escape_glob", "ready", "scan_keys"]
 
@@ -25,9 +25,7 @@ def escape_glob(text: str) -> str:
 async def ready(client: RedisClient) -> None:
     """Discover a cluster's nodes once, before ``get_primaries()`` or concurrent commands."""
     if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
-        from ._session import _initialize_cluster
-
-        await _initialize_cluster(client)
+        await initialize_cluster(client)
 
 
 async def scan_keys(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from redis.commands.core import AsyncScript
 
-    from ._session import RedisClient
+    from ._driver import RedisClient
 
 __all__ = ["Scripts", "load_script", "scripts_for"]
 

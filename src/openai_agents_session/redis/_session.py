@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import dataclasses
-import inspect
 import logging
 import os
-import ssl
-import weakref
 from collections.abc import Awaitable, Mapping, Sequence
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-import redis
-import redis.asyncio as redis_asyncio
-import redis.cluster
 from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
-from redis.exceptions import AuthenticationError, NoScriptError, ResponseError
+from redis.exceptions import NoScriptError
 
-from .._items import decode_item, decode_items, encode_items
+from .._items import decode_item, decode_valid, encode_items
+from .._validation import (
+    coerce_session_settings,
+    validate_batch,
+    validate_batch_id,
+    validate_count,
+    validate_limit,
+    validate_session_id,
+    validate_ttl,
+)
 from ..errors import (
     BackendError,
     BackendUnavailableError,
@@ -31,20 +32,19 @@ from ..errors import (
     ItemDecodeError,
     ReplicationError,
     SessionClosedError,
-    WrongKeyTypeError,
 )
-from ._cancellation import await_cancellable, cancellation_requests
-from ._errors import DRIVER_ERRORS, map_driver_error
-from ._keys import (
-    DEFAULT_KEY_PREFIX,
-    meta_key,
-    owner_index_key,
-    session_key,
-    validate_prefix,
-    validate_session_id,
+from ._driver import (
+    RedisClient,
+    client_from_url,
+    driver_call,
+    is_outage,
+    merged_client_options,
+    raise_error,
+    validate_client,
 )
-from ._loops import enter_running_loop, in_running_loop, own_client
-from ._records import SessionMetadata, parse_metadata
+from ._keys import DEFAULT_KEY_PREFIX, meta_key, owner_index_key, session_key, validate_prefix
+from ._loops import enter_running_loop
+from ._metadata import SessionMetadata, parse_metadata
 from ._scripts import scripts_for
 
 if TYPE_CHECKING:
@@ -55,269 +55,17 @@ if TYPE_CHECKING:
     from redis.commands.core import AsyncScript
     from typing_extensions import Self
 
-__all__ = ["RedisClient", "RedisSession", "client_from_url", "driver_call", "raise_error"]
-
-RedisClient: TypeAlias = redis_asyncio.Redis | RedisCluster
-"""A client RedisSession accepts: a plain, Sentinel-managed or cluster client."""
-
-URL_SCHEMES = ("redis", "rediss", "unix")
+__all__ = ["RedisSession"]
 
 logger = logging.getLogger("openai_agents_session.redis")
-# Batch ids are kept on the server: long ones would make that list costly.
-MAX_BATCH_ID_LENGTH = 200
 # How much of an undecodable payload a warning quotes.
 _LOGGED_PAYLOAD_BYTES = 200
-
-
-def _validate_ttl(ttl: object) -> int | None:
-    if ttl is None:
-        return None
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
-        raise ConfigurationError(f"ttl must be a positive int of seconds or None, got {ttl!r}")
-    return ttl
-
-
-def _validate_count(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
-
-
-def _validate_batch_id(batch_id: object) -> None:
-    if (
-        not isinstance(batch_id, str)
-        or not batch_id
-        or len(batch_id) > MAX_BATCH_ID_LENGTH
-        or not batch_id.isprintable()
-        or any(char.isspace() for char in batch_id)
-    ):
-        raise ConfigurationError(
-            f"batch_id must be a non-empty str of at most {MAX_BATCH_ID_LENGTH} printable "
-            f"characters without spaces, got {batch_id!r}"
-        )
 
 
 def _new_batch_id() -> str:
     # 72 random bits in 12 characters: the server keeps them in every session's companion
     # and compares an id with that session's last few hundred only.
     return base64.urlsafe_b64encode(os.urandom(9)).decode()
-
-
-def _validate_limit(limit: object) -> int | None:
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ConfigurationError(f"limit must be a non-negative int or None, got {limit!r}")
-    return limit
-
-
-def _validate_client(client: object) -> None:
-    if isinstance(client, (redis.Redis, redis.cluster.RedisCluster)):
-        kind = type(client)
-        raise ConfigurationError(
-            f"redis_client is a synchronous {kind.__module__}.{kind.__qualname__}; expected an "
-            "asyncio client: redis.asyncio.from_url(...), redis.asyncio.cluster.RedisCluster or "
-            "redis.asyncio.sentinel.Sentinel(...).master_for(...)"
-        )
-
-
-def _validate_batch(items: object) -> None:
-    # A dict or a str would be iterated into its keys or characters, and a generator is
-    # consumed by the first attempt: none of them can be what the caller meant to store.
-    if not isinstance(items, (list, tuple)):
-        raise ConfigurationError(
-            f"items must be a list of items (or a tuple), got a {type(items).__name__}"
-        )
-
-
-def _coerce_session_settings(value: object) -> SessionSettings | None:
-    """Accept what the SDK's sessions accept: None, a SessionSettings or a dict of its fields."""
-    if value is None:
-        return None
-    # Imported here: older SDKs may lack the class, and only a given value needs it.
-    from agents.memory import SessionSettings
-
-    if isinstance(value, Mapping):
-        known = [field.name for field in dataclasses.fields(SessionSettings) if field.init]
-        unknown = sorted(str(name) for name in value if name not in known)
-        if unknown:
-            raise ConfigurationError(
-                f"unknown session_settings field {', '.join(map(repr, unknown))}; "
-                f"expected {', '.join(known)}"
-            )
-        fields = dict(value)
-        try:
-            value = SessionSettings(**fields)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(
-                f"session_settings {fields!r} are not valid: {_validation_reason(exc)}"
-            ) from exc
-    if not isinstance(value, SessionSettings):
-        raise ConfigurationError(
-            "session_settings must be a SessionSettings or a dict of its fields, "
-            f"got a {type(value).__name__}"
-        )
-    limit = value.limit
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ConfigurationError(
-            f"session_settings limit must be a non-negative int or None, got {limit!r}"
-        )
-    return value
-
-
-def _validation_reason(exc: Exception) -> str:
-    """The reason pydantic (or a plain TypeError) gives, on one line."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(
-            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in errors()
-        )
-    return str(exc)
-
-
-def _client_options(
-    redis_kwargs: Mapping[str, object] | None, options: dict[str, Any]
-) -> dict[str, Any]:
-    """Merge the SDK's ``redis_kwargs`` with our keyword options; one option, one value."""
-    if redis_kwargs is None:
-        return options
-    if not isinstance(redis_kwargs, Mapping):
-        raise ConfigurationError(
-            f"redis_kwargs must be a dict of redis-py options, got a {type(redis_kwargs).__name__}"
-        )
-    merged: dict[str, Any] = dict(redis_kwargs)
-    for name, value in options.items():
-        if name in merged and merged[name] is not value and merged[name] != value:
-            first, second = (
-                ("***", "***") if "password" in name else (repr(merged[name]), repr(value))
-            )
-            raise ConfigurationError(
-                f"{name} is {first} in redis_kwargs and {second} as a keyword; give it once"
-            )
-        merged[name] = value
-    return merged
-
-
-def _is_outage(exc: BaseException) -> bool:
-    """Whether ``exc`` means the server cannot be reached now, rather than refusing this client.
-
-    redis-py reports a wrong password and a TLS handshake that fails as connection errors too:
-    those are setup errors, so they count as no outage.
-    """
-    outage = False
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and not any(current is other for other in seen):
-        seen.append(current)
-        if isinstance(current, (AuthenticationError, ssl.SSLError)):
-            return False
-        if isinstance(current, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
-            outage = True
-        current = current.__cause__ or current.__context__
-    return outage
-
-
-_cluster_init_locks: weakref.WeakKeyDictionary[
-    RedisCluster, tuple[asyncio.AbstractEventLoop, asyncio.Lock]
-] = weakref.WeakKeyDictionary()
-
-
-async def _initialize_cluster(client: RedisCluster) -> None:
-    """Let one caller discover the cluster's nodes while the others wait.
-
-    redis-py 8's asyncio RedisCluster fails ("'NoneType' object has no attribute
-    'writelines'") when several commands start while it is still (re)discovering its nodes;
-    7.x does not. Commands issued once ``initialize()`` has returned are safe.
-    """
-    loop = asyncio.get_running_loop()
-    entry = _cluster_init_locks.get(client)
-    if entry is None or entry[0] is not loop:  # a lock serves the loop it was made in
-        entry = _cluster_init_locks[client] = (loop, asyncio.Lock())
-    async with entry[1]:
-        await client.initialize()
-
-
-def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> RedisClient:
-    """Build a client from a ``redis://``, ``rediss://`` or ``unix://`` URL.
-
-    The library owns the client: used in a new event loop (a new ``asyncio.run()``), it
-    reconnects there instead of using connections of the old loop.
-
-    Raises:
-        ConfigurationError: The URL's scheme is not one of those.
-    """
-    scheme = url.partition("://")[0] if "://" in url else ""
-    if scheme not in URL_SCHEMES:
-        raise ConfigurationError(f"unknown URL scheme {scheme!r}; expected redis, rediss or unix")
-    client: RedisClient = (
-        RedisCluster.from_url(url, **options) if cluster else redis_asyncio.from_url(url, **options)
-    )
-    own_client(client)
-    return client
-
-
-async def driver_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
-    """Await one driver call on ``client``, mapping its errors onto the library's hierarchy.
-
-    This is the one boundary where driver errors are mapped. A WRONGTYPE reply becomes a
-    WrongKeyTypeError naming ``key`` and the type it holds. A cancellation of the calling
-    task that arrives meanwhile always ends the call in CancelledError, even where redis-py
-    swallowed it (see ``_cancellation``).
-
-    Raises:
-        EventLoopError: ``client`` is the caller's and holds connections of another event
-            loop; ``command`` was not sent.
-    """
-    try:
-        task = asyncio.current_task()
-        loop = asyncio.get_running_loop() if task is None else task.get_loop()
-        if not in_running_loop(client, loop):
-            await enter_running_loop(client)
-        requested = cancellation_requests(task)
-        if requested:
-            await asyncio.sleep(0)  # deliver a pending cancellation here, not inside redis-py
-    except BaseException:
-        _discard(command)
-        raise
-    return await await_cancellable(_mapped_call(client, command, key=key), task, requested)
-
-
-def _discard(command: Awaitable[Any]) -> None:
-    """Close a driver coroutine that will never be awaited: it was not sent."""
-    if inspect.iscoroutine(command):
-        command.close()
-
-
-async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
-    try:
-        if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
-            try:
-                await _initialize_cluster(client)
-            except BaseException:
-                _discard(command)
-                raise
-        return await command
-    except ResponseError as exc:
-        if str(exc).startswith("WRONGTYPE"):
-            raise await _wrong_type_error(client, key) from exc
-        raise map_driver_error(exc) from exc
-    except DRIVER_ERRORS as exc:
-        raise map_driver_error(exc) from exc
-
-
-async def _wrong_type_error(client: RedisClient, key: str) -> WrongKeyTypeError:
-    try:
-        key_type = await client.type(key)
-    except DRIVER_ERRORS:
-        key_type = "value of another type"
-    if isinstance(key_type, bytes):
-        key_type = key_type.decode()
-    return WrongKeyTypeError(key, str(key_type), expected="list")
-
-
-async def raise_error(error: Exception) -> None:
-    """Raise ``error``: lets a reply that a pipeline returned go through ``driver_call``."""
-    raise error
 
 
 def _pairs(fields: Any) -> dict[bytes | str, bytes | str]:
@@ -384,21 +132,21 @@ class RedisSession:
                 ``redis_client`` is a synchronous client.
         """
         self.session_id = validate_session_id(session_id)
-        self.session_settings = _coerce_session_settings(session_settings)
-        _validate_client(redis_client)
+        self.session_settings = coerce_session_settings(session_settings)
+        validate_client(redis_client)
         self._client = redis_client
         self._key_prefix = validate_prefix(key_prefix)
-        self._ttl = _validate_ttl(ttl)
+        self._ttl = validate_ttl(ttl)
         self._key = session_key(self._key_prefix, self.session_id)
         self._meta_key = meta_key(self._key_prefix, self.session_id)
         self._max_items = (
-            0 if max_items is None else _validate_count("max_items", max_items, minimum=1)
+            0 if max_items is None else validate_count("max_items", max_items, minimum=1)
         )
         self._owner: str | None = None
         self._index_key: str | None = None
         self._set_owner(owner)
-        self._wait_replicas = _validate_count("wait_replicas", wait_replicas, minimum=0)
-        self._wait_timeout_ms = _validate_count("wait_timeout_ms", wait_timeout_ms, minimum=1)
+        self._wait_replicas = validate_count("wait_replicas", wait_replicas, minimum=0)
+        self._wait_timeout_ms = validate_count("wait_timeout_ms", wait_timeout_ms, minimum=1)
         # The batch of the last add_items whose outcome is unknown (it failed after it may
         # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
@@ -453,7 +201,7 @@ class RedisSession:
             ConfigurationError: The URL's scheme is not one of redis, rediss or unix, or an
                 option is in ``redis_kwargs`` and ``client_options`` with different values.
         """
-        options = _client_options(redis_kwargs, client_options)
+        options = merged_client_options(redis_kwargs, client_options)
         session = cls(
             session_id,
             client_from_url(url, cluster=cluster, **options),
@@ -498,7 +246,7 @@ class RedisSession:
         self._check_open()
         if limit is None and self.session_settings is not None:
             limit = self.session_settings.limit
-        limit = _validate_limit(limit)
+        limit = validate_limit(limit)
         if limit == 0:
             return []
         start = 0 if limit is None else -limit
@@ -533,7 +281,7 @@ class RedisSession:
             ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
-        _validate_batch(items)
+        validate_batch(items)
         if not items:
             return
         await self._write(items, batch_id, replace=False)
@@ -556,7 +304,7 @@ class RedisSession:
             ReplicationError: ``wait_replicas`` replicas did not acknowledge in time.
         """
         self._check_open()
-        _validate_batch(items)
+        validate_batch(items)
         await self._write(items, batch_id, replace=True)
 
     async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
@@ -569,7 +317,7 @@ class RedisSession:
     ) -> None:
         encoded = encode_items(items)
         if batch_id is not None:
-            _validate_batch_id(batch_id)
+            validate_batch_id(batch_id)
         else:
             unconfirmed = self._unconfirmed
             if unconfirmed is not None and unconfirmed[0] == encoded:
@@ -771,7 +519,7 @@ class RedisSession:
         try:
             return bool(await self._call(self._client.ping()))
         except BackendError as exc:
-            if _is_outage(exc):
+            if is_outage(exc):
                 return False
             raise
 
@@ -823,16 +571,7 @@ class RedisSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode_valid(self, raw: list[bytes]) -> list[TResponseInputItem]:
-        fast = decode_items(raw)
-        if fast is not None:
-            return fast
-        items: list[TResponseInputItem] = []
-        for payload in raw:
-            try:
-                items.append(decode_item(payload))
-            except ItemDecodeError as exc:
-                logger.warning("skipped undecodable item in %r: %s", self._key, exc)
-        return items
+        return decode_valid(raw, self._key, logger)
 
     async def _call(self, command: Awaitable[Any]) -> Any:
         """Await one driver call, mapping its errors onto the library's hierarchy."""

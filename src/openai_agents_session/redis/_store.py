@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from .._items import decode_item, decode_items, encode_items
-from ..errors import ConfigurationError, ItemDecodeError, SessionExistsError
+from .._items import decode_valid, encode_items
+from .._store import (
+    OwnedSession,
+    OwnerPage,
+    SessionInfo,
+    SessionMetadata,
+    SessionRecord,
+)
+from .._validation import validate_session_id
+from ..errors import ConfigurationError, SessionExistsError
+from ._driver import RedisClient, client_from_url, driver_call, raise_error
 from ._keys import (
     DEFAULT_KEY_PREFIX,
     is_companion,
@@ -18,18 +28,11 @@ from ._keys import (
     session_key,
     staging_key,
     validate_prefix,
-    validate_session_id,
 )
-from ._records import (
-    OwnedSession,
-    SessionInfo,
-    SessionRecord,
-    metadata_fields,
-    parse_metadata,
-)
+from ._metadata import metadata_fields, parse_metadata
 from ._scan import escape_glob, scan_keys
 from ._scripts import scripts_for
-from ._session import RedisClient, RedisSession, client_from_url, driver_call, logger, raise_error
+from ._session import RedisSession, logger
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -165,10 +168,10 @@ class RedisSessionStore:
                 await self._call(raise_error(reply), key)
         return SessionInfo(
             session_id=session_id,
-            key=key,
+            location=key,
             item_count=int(count),
             ttl_seconds=int(ttl) if ttl is not None and int(ttl) >= 0 else None,
-            memory_bytes=None if memory is None else int(memory),
+            size_bytes=None if memory is None else int(memory),
             idle_seconds=None if idle is None or isinstance(idle, Exception) else int(idle),
             metadata=parse_metadata(meta or {}),
         )
@@ -237,7 +240,7 @@ class RedisSessionStore:
     async def export_session(self, session_id: str) -> SessionRecord | None:
         """Return one session as a record, or None when it does not exist."""
         info = await self.info(session_id)
-        items = [item async for item in self._read_items(info.key)]
+        items = [item async for item in self._read_items(info.location)]
         if not items:
             return None
         return SessionRecord(session_id, items, info.ttl_seconds, info.metadata)
@@ -290,6 +293,47 @@ class RedisSessionStore:
             ]
         return page[:count]
 
+    async def owner_page(
+        self, owner: str, *, cursor: str | None = None, count: int = 20
+    ) -> OwnerPage:
+        """Return one page of an owner's sessions, most recently updated first.
+
+        The cursor is the position in the owner's index, as text; a session written between
+        two pages moves to the top and may be seen again or skipped, as with any live index.
+
+        Raises:
+            ConfigurationError: ``cursor`` is not one this store returned, or ``count`` < 1.
+        """
+        try:
+            offset = 0 if cursor is None else int(cursor)
+        except ValueError:
+            offset = -1
+        if offset < 0:
+            raise ConfigurationError(f"cursor {cursor!r} is not one this store returned")
+        sessions = await self.owner_sessions(owner, offset=offset, count=count + 1)
+        more = len(sessions) > count
+        return OwnerPage(sessions[:count], str(offset + count) if more else None)
+
+    async def get_metadata(self, session_id: str) -> SessionMetadata:
+        """Return a session's metadata."""
+        return await self.session(session_id).get_metadata()
+
+    async def set_metadata(
+        self,
+        session_id: str,
+        *,
+        title: str | EllipsisType | None = ...,
+        owner: str | EllipsisType | None = ...,
+        tags: list[str] | tuple[str, ...] | EllipsisType | None = ...,
+    ) -> None:
+        """Set user fields of a session's metadata; omitted fields stay, None removes one.
+
+        The session keeps its TTL: the new fields expire with it.
+        """
+        info = await self.info(session_id)
+        session = self.session(session_id, ttl=info.ttl_seconds, owner=info.metadata.owner)
+        await session.set_metadata(title=title, owner=owner, tags=tags)
+
     async def _exist(self, keys: list[str]) -> list[bool]:
         pipe = self._client.pipeline(transaction=False)
         for key in keys:
@@ -301,16 +345,8 @@ class RedisSessionStore:
         start = 0
         while True:
             chunk = await self._call(self._client.lrange(key, start, start + CHUNK_ITEMS - 1))
-            fast = decode_items(chunk)
-            if fast is not None:
-                for item in fast:
-                    yield item
-            else:
-                for raw in chunk:
-                    try:
-                        yield decode_item(raw)
-                    except ItemDecodeError as exc:
-                        logger.warning("skipped undecodable item in %r: %s", key, exc)
+            for item in decode_valid(chunk, key, logger):
+                yield item
             if len(chunk) < CHUNK_ITEMS:
                 return
             start += CHUNK_ITEMS

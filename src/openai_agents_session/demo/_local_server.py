@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from importlib import util
 from pathlib import Path
 
-from .errors import BackendUnavailableError, MissingDependencyError
+from ..errors import BackendUnavailableError, MissingDependencyError
 
 __all__ = ["embedded_server_binary", "find_server_binary", "local_server"]
 

@@ -1,21 +1,37 @@
-"""Typed records the Redis backend returns: a session's metadata and its vital signs."""
+"""The store protocol and the neutral records every backend returns.
+
+`SessionStore` is what the command line and users talk to, whatever holds the sessions: list
+and count them, page through an owner's, inspect one, read and change its metadata, fork,
+export, import and delete. The records name things the same way for every backend.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from .._items import encode_item
-from ..errors import ItemDecodeError
+from ._items import encode_item
+from .errors import ItemDecodeError
 
 if TYPE_CHECKING:
-    from agents import TResponseInputItem
+    from types import TracebackType
 
-__all__ = ["OwnedSession", "SessionInfo", "SessionMetadata", "SessionRecord", "parse_metadata"]
+    from agents import TResponseInputItem
+    from typing_extensions import Self
+
+__all__ = [
+    "OwnedSession",
+    "OwnerPage",
+    "SessionInfo",
+    "SessionMetadata",
+    "SessionRecord",
+    "SessionStore",
+]
 
 
 @dataclass(frozen=True)
@@ -43,19 +59,19 @@ class SessionInfo:
 
     Attributes:
         session_id: The session's id.
-        key: The Redis key of its list.
+        location: Where the store keeps it (a Redis key, a DynamoDB table and key).
         item_count: How many items it holds (0 when it does not exist).
         ttl_seconds: Seconds until it expires; None when it never does or does not exist.
-        memory_bytes: Bytes Redis uses for its list (``MEMORY USAGE``), or None.
+        size_bytes: Bytes the store uses for it, as the store counts them, or None.
         idle_seconds: Seconds since it was last read or written, or None.
         metadata: Its metadata.
     """
 
     session_id: str
-    key: str
+    location: str
     item_count: int
     ttl_seconds: int | None
-    memory_bytes: int | None
+    size_bytes: int | None
     idle_seconds: int | None
     metadata: SessionMetadata
 
@@ -65,80 +81,26 @@ class SessionInfo:
         return self.item_count > 0
 
 
-def _text(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _number(value: bytes | str | None) -> float | None:
-    text = _text(value)
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
-
-
-def _json_text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _microseconds(value: bytes | str | None) -> float | None:
-    text = _text(value)
-    try:
-        return int(text) / 1_000_000 if text is not None else None
-    except ValueError:
-        return None
-
-
-def parse_metadata(fields: Mapping[bytes | str, bytes | str]) -> SessionMetadata:
-    """Build metadata from the companion hash's fields as the client returned them.
-
-    The hash stores ``c`` and ``u`` (created and updated) as integer microseconds, and leaves
-    ``c`` out while it equals ``u``: short names, integers and one field fewer take the least
-    memory in a small hash, which every session has.
-    """
-    by_name = {_text(name): value for name, value in fields.items()}
-    tags: tuple[str, ...] = ()
-    raw_tags = by_name.get("tags")
-    if raw_tags is not None:
-        try:
-            decoded = orjson.loads(raw_tags)
-        except orjson.JSONDecodeError:
-            decoded = []
-        if isinstance(decoded, list):
-            tags = tuple(str(tag) for tag in decoded)
-    return SessionMetadata(
-        # A hash written by one append only has u: created_at is the same time.
-        created_at=_microseconds(by_name.get("c", by_name.get("u"))),
-        updated_at=_microseconds(by_name.get("u")),
-        title=_text(by_name.get("title")),
-        owner=_text(by_name.get("owner")),
-        tags=tags,
-    )
-
-
-def metadata_fields(metadata: SessionMetadata) -> list[str]:
-    """Return the metadata as the companion hash's field, value pairs (absent ones left out)."""
-    pairs: list[str] = []
-    for field_name, seconds in (("c", metadata.created_at), ("u", metadata.updated_at)):
-        if seconds is not None:
-            pairs += [field_name, str(round(seconds * 1_000_000))]
-    for name in ("title", "owner"):
-        value = getattr(metadata, name)
-        if value is not None:
-            pairs += [name, str(value)]
-    if metadata.tags:
-        pairs += ["tags", orjson.dumps(list(metadata.tags)).decode()]
-    return pairs
-
-
 @dataclass(frozen=True)
 class OwnedSession:
     """One entry of an owner's index: a session id and when it was last written."""
 
     session_id: str
     updated_at: float
+
+
+@dataclass(frozen=True)
+class OwnerPage:
+    """One page of an owner's sessions, most recently updated first.
+
+    Attributes:
+        sessions: The page's entries.
+        cursor: Pass it to get the next page; None on the last one. Opaque: each store
+            encodes its own position.
+    """
+
+    sessions: list[OwnedSession]
+    cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -206,3 +168,84 @@ class SessionRecord:
             tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         )
         return cls(value["id"], items, ttl, metadata)
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if value is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _json_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class SessionStore(Protocol):
+    """All sessions of one store: what the command line and operators need, for any backend."""
+
+    def list_sessions(self, pattern: str = "*") -> AsyncIterator[str]:
+        """Yield the id of every live session whose id matches the glob ``pattern``."""
+        ...
+
+    async def count_sessions(self, pattern: str = "*") -> int:
+        """Return how many live sessions match ``pattern``."""
+        ...
+
+    async def owner_page(
+        self, owner: str, *, cursor: str | None = None, count: int = 20
+    ) -> OwnerPage:
+        """Return one page of an owner's live sessions, most recently updated first."""
+        ...
+
+    async def info(self, session_id: str) -> SessionInfo:
+        """Return a session's size, age and metadata; ``item_count`` 0 when it does not exist."""
+        ...
+
+    async def get_metadata(self, session_id: str) -> SessionMetadata:
+        """Return a session's metadata."""
+        ...
+
+    async def set_metadata(
+        self,
+        session_id: str,
+        *,
+        title: str | EllipsisType | None = ...,
+        owner: str | EllipsisType | None = ...,
+        tags: list[str] | tuple[str, ...] | EllipsisType | None = ...,
+    ) -> None:
+        """Set user fields of a session's metadata; omitted fields stay, None removes one."""
+        ...
+
+    async def fork(self, source_id: str, new_id: str, *, replace: bool = False) -> int:
+        """Copy a session to a new id; return how many items were copied."""
+        ...
+
+    def export(self, pattern: str = "*") -> AsyncIterator[SessionRecord]:
+        """Yield every matching session as a record, one session in memory at a time."""
+        ...
+
+    async def export_session(self, session_id: str) -> SessionRecord | None:
+        """Return one session as a record, or None when it does not exist."""
+        ...
+
+    async def import_session(self, record: SessionRecord, *, replace: bool = False) -> bool:
+        """Write a record as a session, whole or not at all; return whether it was written."""
+        ...
+
+    async def delete(self, *session_ids: str) -> int:
+        """Delete sessions; return how many existed."""
+        ...
+
+    async def close(self) -> None:
+        """Release what the store owns."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 
 from agents import Agent, RunConfig, Runner
 
+from ..redis import RedisSession
 from ._local_server import local_server
 from ._offline_model import OfflineModel
-from .redis import RedisSession
 
 __all__ = ["TURNS", "run_demo"]
 

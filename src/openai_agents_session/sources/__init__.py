@@ -1,0 +1,48 @@
+"""Readers of the Agents SDK's own stores, so ``migrate`` can copy their sessions into ours.
+
+One module per layout, each read-only and streamed one session at a time: the SDK's
+``SQLiteSession`` file (``_sqlite``) and its ``RedisSession`` keys (``_sdk_redis``, which needs
+the ``redis`` extra and is imported only when used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._common import SourceSession
+from ._sqlite import (
+    SDK_MESSAGES_TABLE,
+    SDK_SESSIONS_TABLE,
+    count_sqlite_sessions,
+    iter_sqlite_sessions,
+)
+
+if TYPE_CHECKING:
+    from ._sdk_redis import SDK_REDIS_KEY_PREFIX, count_sdk_redis_sessions, iter_sdk_redis_sessions
+
+__all__ = [
+    "SDK_MESSAGES_TABLE",
+    "SDK_REDIS_KEY_PREFIX",
+    "SDK_SESSIONS_TABLE",
+    "SourceSession",
+    "count_sdk_redis_sessions",
+    "count_sqlite_sessions",
+    "iter_sdk_redis_sessions",
+    "iter_sqlite_sessions",
+]
+
+_LAZY_EXPORTS = {
+    "SDK_REDIS_KEY_PREFIX": "._sdk_redis",
+    "count_sdk_redis_sessions": "._sdk_redis",
+    "iter_sdk_redis_sessions": "._sdk_redis",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY_EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value
