@@ -1,6 +1,8 @@
 """A chat API whose conversations live in Redis: FastAPI, the Agents SDK and RedisSession.
 
-Run it with ``uvicorn examples.fastapi_app:app``; ``REDIS_URL`` names the server.
+Run it with ``uvicorn examples.fastapi_app:app``; ``REDIS_URL`` names the server. The agent
+uses the SDK's default OpenAI model, which needs ``OPENAI_API_KEY``; with ``OFFLINE_MODEL=1``
+it answers with the deterministic offline model of ``make demo`` instead: no network, no key.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
-from agents import Agent, Runner
+from agents import Agent, RunConfig, Runner
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
 
@@ -37,6 +39,14 @@ def create_app(redis_url: str | None = None) -> FastAPI:
     """Build the application; ``redis_url`` defaults to ``REDIS_URL``, then to localhost."""
     url = redis_url or os.environ.get("REDIS_URL", "redis://localhost:6379")
     agent = Agent(name="Assistant", instructions="Reply very concisely.")
+    run_config = RunConfig()
+    if os.environ.get("OFFLINE_MODEL") == "1":
+        # Try the API without an OpenAI account: a local model that answers from the history
+        # the session gives it, and no traces sent to OpenAI.
+        from openai_agents_session._offline_model import OfflineModel
+
+        agent = agent.clone(model=OfflineModel())
+        run_config = RunConfig(tracing_disabled=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,7 +67,7 @@ def create_app(redis_url: str | None = None) -> FastAPI:
     @app.post("/chat/{session_id}")
     async def chat(session_id: str, body: ChatRequest, request: Request) -> ChatReply:
         session = session_for(request, session_id)
-        result = await Runner.run(agent, body.message, session=session)
+        result = await Runner.run(agent, body.message, session=session, run_config=run_config)
         return ChatReply(reply=str(result.final_output))
 
     @app.get("/sessions/{session_id}/history")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as redis_asyncio
+from agents.models.multi_provider import MultiProvider
+from agents.tracing import get_trace_provider
 from servers import RedisServer
 
 from openai_agents_session.demo._offline_model import OfflineModel
@@ -132,3 +135,51 @@ async def test_sessions_expire_and_keep_the_newest_items(
 
     assert texts(history.json()) == ["two", "You said: two", "three", "You said: three"]
     assert example.SESSION_TTL_S - 5 <= ttl <= example.SESSION_TTL_S
+
+
+async def test_offline_model_switch_answers_with_no_key_and_no_network(
+    example: ModuleType,
+    standalone_server: RedisServer,
+    session_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OFFLINE_MODEL=1 runs the documented curl session with no API key, model or tracing."""
+    monkeypatch.setenv("OFFLINE_MODEL", "1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    def no_default_model(self: MultiProvider, model_name: str | None) -> None:
+        raise AssertionError(f"the SDK's default model provider was asked for {model_name!r}")
+
+    monkeypatch.setattr(MultiProvider, "get_model", no_default_model)
+    lookups: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        lookups.append(name)
+        if name not in ("127.0.0.1", "::1", "localhost"):
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: this test has no network")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    provider = get_trace_provider()
+    create_trace = provider.create_trace
+    traces_disabled: list[bool] = []
+
+    def recording_create_trace(*args: Any, **kwargs: Any) -> Any:
+        traces_disabled.append(bool(kwargs.get("disabled", False)))
+        return create_trace(*args, **kwargs)
+
+    monkeypatch.setattr(provider, "create_trace", recording_create_trace)
+
+    app = example.create_app(standalone_server.url)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://example") as api:
+            first = await api.post(f"/chat/{session_id}", json={"message": "Hi, my name is Ada."})
+            second = await api.post(f"/chat/{session_id}", json={"message": "What is my name?"})
+
+    assert first.json() == {"reply": "Nice to meet you, Ada."}
+    assert second.json() == {"reply": "Your name is Ada."}
+    assert traces_disabled == [True, True], "every run of the offline switch is untraced"
+    assert set(lookups) <= {"127.0.0.1", "::1", "localhost"}
