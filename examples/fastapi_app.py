@@ -43,7 +43,7 @@ def create_app(redis_url: str | None = None) -> FastAPI:
     if os.environ.get("OFFLINE_MODEL") == "1":
         # Try the API without an OpenAI account: a local model that answers from the history
         # the session gives it, and no traces sent to OpenAI.
-        from openai_agents_session._offline_model import OfflineModel
+        from openai_agents_session.demo._offline_model import OfflineModel
 
         agent = agent.clone(model=OfflineModel())
         run_config = RunConfig(tracing_disabled=True)
