@@ -6,9 +6,9 @@ optional drivers; a missing one raises an ImportError that names the extra to in
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._optional import lazy_exports
 from ._store import (
     OwnedSession,
     OwnerPage,
@@ -70,13 +70,7 @@ _LAZY_EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY_EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _LAZY_EXPORTS)
 
 
 def __dir__() -> list[str]:

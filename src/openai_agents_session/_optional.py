@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from .errors import MissingDependencyError
 
 
@@ -18,3 +22,23 @@ def missing(module: str, extra: str) -> MissingDependencyError:
     return MissingDependencyError(
         f'{module!r} is not installed; install it with pip install "openai-agents-session[{extra}]"'
     )
+
+
+def lazy_exports(
+    package: str, namespace: dict[str, Any], exports: Mapping[str, str]
+) -> Callable[[str], Any]:
+    """Return a module ``__getattr__`` that imports ``exports`` (name -> module) on first use.
+
+    A backend's names can then sit in a package's ``__all__`` without importing its driver
+    until someone uses them; the value is cached in ``namespace`` (the module's globals).
+    """
+
+    def __getattr__(name: str) -> Any:
+        module_name = exports.get(name)
+        if module_name is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module_name, package), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__

@@ -7,9 +7,9 @@ the ``redis`` extra and is imported only when used).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._optional import lazy_exports
 from ._common import SourceSession
 from ._sqlite import (
     SDK_MESSAGES_TABLE,
@@ -39,10 +39,4 @@ _LAZY_EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY_EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _LAZY_EXPORTS)
