@@ -1,4 +1,4 @@
-"""Redis backend: sessions, the store over them, their records, and the ACL they need."""
+"""Redis backend: sessions, the store over them, and the ACL they need (records come from the core)."""
 
 from __future__ import annotations
 
