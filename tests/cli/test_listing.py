@@ -48,14 +48,14 @@ def test_ls_json_is_one_object_per_session_with_the_info_fields(run: Run, store:
     titled = next(o for o in objects if o["session_id"] == "titled")
     assert set(titled) == {
         "session_id",
-        "key",
+        "location",
         "item_count",
         "ttl_seconds",
         "size_bytes",
         "idle_seconds",
         "metadata",
     }
-    assert titled["key"] == f"{store.prefix}:titled"
+    assert titled["location"] == f"{store.prefix}:titled"
     assert titled["item_count"] == 2
     assert 598 <= titled["ttl_seconds"] <= 600
     assert titled["size_bytes"] > 0

@@ -1,4 +1,8 @@
-"""Which store a command talks to (--url, --prefix, --cluster), and opening it."""
+"""Which store a command talks to (--url, --prefix, before or after the command), and opening it.
+
+The store comes from `open_store`, through the one table of URL schemes: this module knows no
+backend. ``redis+cluster://`` names a Redis Cluster; the URL says everything about the target.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,40 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import click
-from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
-from ..redis import RedisSessionStore
-from ..redis._driver import driver_call
-from ..redis._keys import DEFAULT_KEY_PREFIX
-from ._failures import CommandError, connecting_to
-from ._urls import redact_url
+from .._store import DEFAULT_KEY_PREFIX, SessionStore
+from .._urls import open_store
+from ._failures import CommandError, about, connecting_to
+from ._output import Output
+from ._redaction import redact_url
 
 __all__ = [
     "DEFAULT_KEY_PREFIX",
+    "SOCKET_TIMEOUT_S",
+    "URL_HELP",
     "StoreTarget",
-    "open_store",
-    "refuse_cluster_node",
+    "open_target",
     "store_options",
     "store_target",
+    "validate_prefix",
 ]
 
 # A server that does not answer fails the command instead of hanging it.
 SOCKET_TIMEOUT_S = 10.0
+URL_HELP = (
+    "redis://[user:password@]host:port[/db]; rediss:// for TLS (a CA file as "
+    "?ssl_ca_certs=PATH); redis+cluster:// or rediss+cluster:// for any node of a cluster."
+)
 
 _Function = TypeVar("_Function", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
 class StoreTarget:
-    """A store's URL, key prefix and topology, as the command line names it."""
+    """A store's URL and key prefix, as the command line names them."""
 
     url: str
-    prefix: str
-    cluster: bool = False
+    prefix: str = DEFAULT_KEY_PREFIX
 
     @property
     def label(self) -> str:
@@ -46,36 +53,39 @@ class StoreTarget:
         return redact_url(self.url)
 
 
-def store_target(url: str | None, prefix: str, cluster: bool) -> StoreTarget:
-    """Return the store the options name.
+def validate_prefix(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an empty --prefix as a usage error: no store has keys without one."""
+    if value is not None and not value:
+        raise click.BadParameter("must not be empty", ctx=ctx, param=param)
+    return value
+
+
+def store_target(output: Output, url: str | None, prefix: str | None) -> StoreTarget:
+    """Return the store the options name: the command's own, else the global ones.
 
     Raises:
         CommandError: Neither --url nor REDIS_URL gives a URL.
     """
-    if not url:
-        raise CommandError("no Redis URL given; pass --url or set REDIS_URL")
-    return StoreTarget(url, prefix, cluster)
+    chosen = url or output.url
+    if not chosen:
+        raise CommandError("no store URL given; pass --url or set REDIS_URL")
+    return StoreTarget(chosen, prefix or output.prefix or DEFAULT_KEY_PREFIX)
 
 
 def store_options(function: _Function) -> _Function:
-    """Add --url, --prefix and --cluster to a command."""
+    """Add --url and --prefix to a command; given before the command, they apply as well."""
     options = [
         click.option(
             "--url",
-            envvar="REDIS_URL",
-            show_envvar=True,
             metavar="URL",
-            help="redis://[user:password@]host:port[/db]; rediss:// for TLS "
-            "(a CA file as ?ssl_ca_certs=PATH).",
+            help=f"{URL_HELP} [default: the --url before the command, else REDIS_URL]",
         ),
         click.option(
             "--prefix",
             metavar="PREFIX",
-            default=DEFAULT_KEY_PREFIX,
-            show_default=True,
-            help="Key prefix of the sessions.",
+            callback=validate_prefix,
+            help=f"Key prefix of the sessions. [default: {DEFAULT_KEY_PREFIX}]",
         ),
-        click.option("--cluster", is_flag=True, help="The URL names a node of a Redis Cluster."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -83,38 +93,23 @@ def store_options(function: _Function) -> _Function:
 
 
 @contextlib.asynccontextmanager
-async def open_store(target: StoreTarget) -> AsyncIterator[RedisSessionStore]:
-    """Open a store over a client of its own, closed on exit.
+async def open_target(target: StoreTarget) -> AsyncIterator[SessionStore]:
+    """Open the store ``target`` names, over a client of its own, closed on exit.
 
     Raises:
-        CommandError: The URL is not valid, or the server cannot be reached.
+        CommandError: The URL or prefix is not valid, the driver is missing, the target is
+            not a whole store, or the server cannot be reached.
     """
-    with connecting_to(target.url):
+    with about(target.label):
+        store = open_store(
+            target.url,
+            key_prefix=target.prefix,
+            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=SOCKET_TIMEOUT_S,
+        )
+        entered = await store.__aenter__()
+    with connecting_to(target.label):
         try:
-            store = RedisSessionStore.from_url(
-                target.url,
-                key_prefix=target.prefix,
-                cluster=target.cluster,
-                socket_timeout=SOCKET_TIMEOUT_S,
-                socket_connect_timeout=SOCKET_TIMEOUT_S,
-            )
-        except ValueError as exc:
-            raise CommandError(f"invalid Redis URL {target.label}: {exc}") from None
-        async with store:
-            if isinstance(store.client, Redis):
-                await refuse_cluster_node(store.client, target.label, "--cluster")
-            yield store
-
-
-async def refuse_cluster_node(client: Redis, label: str, flag: str) -> None:
-    """Refuse a plain client on a cluster node: it would see that node's sessions only.
-
-    Raises:
-        CommandError: The server is a node of a Redis Cluster.
-    """
-    try:
-        info = await driver_call(client, client.info("cluster"), key="")
-    except ResponseError:  # INFO is not allowed for this user: nothing to check with
-        return
-    if int(info.get("cluster_enabled", 0)):
-        raise CommandError(f"{label} is a node of a Redis Cluster; pass {flag}")
+            yield entered
+        finally:
+            await store.close()
