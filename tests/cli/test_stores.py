@@ -6,11 +6,12 @@ import ast
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from cli.support import Run, Store
-from servers import ClusterServers, free_port
+from servers import ClusterServers, RedisServer, free_port
 
 import openai_agents_session.cli
 
@@ -193,3 +194,42 @@ def test_the_url_before_the_command_is_used_for_demo_too(run: Run) -> None:
 
     assert result.code == 1
     assert f"redis://127.0.0.1:{port}" in result.err
+
+
+def test_reads_leave_idle_times_alone_on_a_server_with_no_touch(
+    run: Run, valkey_server: RedisServer, key_prefix: str, tmp_path: Path
+) -> None:
+    """On Valkey, export reads every session and ls --sort idle still sees the old idle times."""
+    with valkey_server.client() as client:
+        client.rpush(f"{key_prefix}:stale", '{"role":"user","content":"x"}')
+        try:
+            time.sleep(2.2)  # OBJECT IDLETIME counts whole seconds
+            args = ["--url", valkey_server.url, "--prefix", key_prefix]
+            exported = run("export", "-o", str(tmp_path / "out.jsonl"), *args)
+            listed = run("ls", "--json", "--sort", "idle", *args)
+        finally:
+            client.delete(f"{key_prefix}:stale")
+
+    assert exported.code == 0, exported.err
+    assert listed.code == 0, listed.err
+    assert json.loads(listed.out)["idle_seconds"] >= 2
+
+
+@standalone
+def test_idle_is_unknown_and_unsortable_on_a_server_without_no_touch(
+    run: Run, store: Store
+) -> None:
+    """Redis 7.0 has no CLIENT NO-TOUCH: idle is null, and --sort idle says what to use."""
+    store.fill(2)
+
+    listed = run("ls", "--json", *store.args())
+    info = run("info", "s00000", "--json", *store.args())
+    sorted_ = run("ls", "--sort", "idle", *store.args())
+
+    assert {json.loads(line)["idle_seconds"] for line in listed.lines} == {None}
+    assert json.loads(info.out)["idle_seconds"] is None
+    assert sorted_.code == 1
+    assert sorted_.err == (
+        "error: the server does not report idle times the command line's own reads leave "
+        "alone (CLIENT NO-TOUCH needs Redis 7.2 or Valkey); use --sort updated\n"
+    )

@@ -16,6 +16,7 @@ from rich.console import JustifyMethod, OverflowMethod
 from rich.table import Table
 
 from ._click import Command
+from ._failures import CommandError
 from ._output import (
     Output,
     format_bytes,
@@ -126,6 +127,11 @@ async def _sorted_page(
     pages: AsyncIterator[list[SessionInfo]], sort: str, limit: int | None
 ) -> list[SessionInfo]:
     everything = [info async for page in pages for info in page]
+    if sort == "idle" and any(info.idle_seconds is None for info in everything):
+        raise CommandError(
+            "the server does not report idle times the command line's own reads leave alone "
+            "(CLIENT NO-TOUCH needs Redis 7.2 or Valkey); use --sort updated"
+        )
     everything.sort(key=SORT_ORDERS[sort])
     return everything[:limit]
 
