@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "DEFAULT_KEY_PREFIX",
     "OwnedSession",
     "OwnerPage",
     "SessionInfo",
@@ -32,6 +33,10 @@ __all__ = [
     "SessionRecord",
     "SessionStore",
 ]
+
+
+# The prefix (Redis) or namespace every backend uses when none is given.
+DEFAULT_KEY_PREFIX = "openai_agents_session"
 
 
 @dataclass(frozen=True)
@@ -108,9 +113,9 @@ class SessionRecord:
     """A whole session, as export writes and import reads it: one JSON object per line.
 
     Attributes:
-        session_id: The session's id (``"id"`` in JSON).
+        session_id: The session's id.
         items: Its items, oldest first.
-        ttl_seconds: Seconds it had left to live when exported (``"ttl"``), or None.
+        ttl_seconds: Seconds it had left to live when exported, or None.
         metadata: Its metadata.
     """
 
@@ -128,7 +133,9 @@ class SessionRecord:
             "owner": self.metadata.owner,
             "tags": list(self.metadata.tags),
         }
-        head = orjson.dumps({"id": self.session_id, "ttl": self.ttl_seconds, "metadata": metadata})
+        head = orjson.dumps(
+            {"session_id": self.session_id, "ttl_seconds": self.ttl_seconds, "metadata": metadata}
+        )
         # Items go through the same encoder as appends, so big integers stay exact.
         items = b",".join(encode_item(item) for item in self.items)
         return head[:-1] + b',"items":[' + items + b"]}"
@@ -136,6 +143,8 @@ class SessionRecord:
     @classmethod
     def from_json(cls, line: bytes | str) -> SessionRecord:
         """Parse one line written by :meth:`to_json` (or by hand, with the same fields).
+
+        Lines written before 0.2, which name the id ``"id"`` and the TTL ``"ttl"``, are read too.
 
         Raises:
             ItemDecodeError: The line is not such an object.
@@ -148,17 +157,22 @@ class SessionRecord:
             value: Any = json.loads(data) if exact else orjson.loads(data)
         except ValueError as exc:
             raise ItemDecodeError(f"session line is not JSON: {exc}") from exc
-        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
-            raise ItemDecodeError('session line must be an object with a string "id"')
+        if isinstance(value, dict) and "session_id" not in value and "id" in value:
+            value = {_LEGACY_NAMES.get(name, name): field for name, field in value.items()}
+        if not isinstance(value, dict) or not isinstance(value.get("session_id"), str):
+            raise ItemDecodeError('session line must be an object with a string "session_id"')
+        session_id = value["session_id"]
         items = value.get("items", [])
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise ItemDecodeError(f'session {value["id"]!r}: "items" must be a list of objects')
-        ttl = value.get("ttl")
+            raise ItemDecodeError(f'session {session_id!r}: "items" must be a list of objects')
+        ttl = value.get("ttl_seconds")
         if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0):
-            raise ItemDecodeError(f'session {value["id"]!r}: "ttl" must be a positive int or null')
+            raise ItemDecodeError(
+                f'session {session_id!r}: "ttl_seconds" must be a positive int or null'
+            )
         raw_metadata = value.get("metadata") or {}
         if not isinstance(raw_metadata, dict):
-            raise ItemDecodeError(f'session {value["id"]!r}: "metadata" must be an object')
+            raise ItemDecodeError(f'session {session_id!r}: "metadata" must be an object')
         tags = raw_metadata.get("tags") or []
         metadata = SessionMetadata(
             created_at=_number(_json_text(raw_metadata.get("created_at"))),
@@ -167,7 +181,11 @@ class SessionRecord:
             owner=_json_text(raw_metadata.get("owner")),
             tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         )
-        return cls(value["id"], items, ttl, metadata)
+        return cls(session_id, items, ttl, metadata)
+
+
+# The names export wrote before 0.2, and the names they have now.
+_LEGACY_NAMES = {"id": "session_id", "ttl": "ttl_seconds"}
 
 
 def _number(value: object) -> float | None:

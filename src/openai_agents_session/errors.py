@@ -79,7 +79,14 @@ class ItemDecodeError(SessionError, ValueError):
 
 
 class BackendError(SessionError):
-    """Raised when the store fails; ``__cause__`` holds the driver's error."""
+    """Raised when the store fails; ``__cause__`` holds the driver's error.
+
+    Attributes:
+        reason: Why a connection failed, in a few words (``"Connection refused"``), when the
+            error is a failure to connect; None otherwise. The message stays the driver's.
+    """
+
+    reason: str | None = None
 
 
 class BackendUnavailableError(BackendError):

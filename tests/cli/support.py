@@ -48,10 +48,14 @@ class Store:
     prefix: str
     client: redis.Redis | RedisCluster
 
+    @property
+    def target(self) -> str:
+        """The URL the command line is given: ``redis+cluster://`` on a cluster."""
+        return self.url.replace("redis://", "redis+cluster://", 1) if self.cluster else self.url
+
     def args(self, prefix: str | None = None) -> list[str]:
-        """``--url``, ``--prefix`` and, on a cluster, ``--cluster``."""
-        args = ["--url", self.url, "--prefix", prefix or self.prefix]
-        return [*args, "--cluster"] if self.cluster else args
+        """``--url`` (``redis+cluster://`` on a cluster) and ``--prefix``."""
+        return ["--url", self.target, "--prefix", prefix or self.prefix]
 
     def call(self, work: Callable[[RedisSessionStore], Coroutine[Any, Any, T]]) -> T:
         """Run ``work`` on a library store over this prefix, in an event loop of its own."""

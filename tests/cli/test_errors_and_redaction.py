@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from cli.support import FakeTerminal, Run, Store
 from clients import PASSWORD
-from servers import ClusterServers, RedisServer, TlsFiles, free_port
+from servers import RedisServer, TlsFiles, free_port
 
 from openai_agents_session import __version__
 from openai_agents_session.redis import acl_rules
@@ -99,7 +99,7 @@ def test_without_a_url_the_command_says_how_to_give_one(run: Run) -> None:
     result = run("ls")
 
     assert result.code == 1
-    assert result.err == "error: no Redis URL given; pass --url or set REDIS_URL\n"
+    assert result.err == "error: no store URL given; pass --url or set REDIS_URL\n"
 
 
 @pytest.mark.parametrize(
@@ -141,18 +141,6 @@ def test_demo_runs_against_the_given_url_without_printing_its_password(
     assert result.code == 0, result.err
     assert "The agent remembered every turn." in result.out
     assert PASSWORD not in result.out + result.err
-
-
-def test_a_cluster_node_without_cluster_is_refused(
-    run: Run, cluster_servers: ClusterServers
-) -> None:
-    """A plain client on a cluster node would see a third of the sessions: exit 1."""
-    result = run("ls", "--url", cluster_servers.url)
-
-    assert result.code == 1
-    assert result.err == (
-        f"error: {cluster_servers.url} is a node of a Redis Cluster; pass --cluster\n"
-    )
 
 
 def test_tls_through_the_url(

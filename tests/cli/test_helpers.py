@@ -1,4 +1,4 @@
-"""The command line's pure helpers: password redaction and bounded concurrency."""
+"""The command line's pure helpers: redaction, concurrency, and the reasons it prints."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from openai_agents_session.cli._concurrency import for_each_bounded
-from openai_agents_session.cli._failures import connection_failure
-from openai_agents_session.cli._urls import Redactor, redact_url
+from openai_agents_session.cli._redaction import Redactor, redact_url
+from openai_agents_session.redis._errors import map_driver_error
 
 
 @pytest.mark.parametrize(
@@ -56,11 +56,11 @@ def test_redactor_leaves_short_passwords_to_the_url_pattern() -> None:
         ("Timeout connecting to server", "Timeout connecting to server"),
     ],
 )
-def test_connection_failure_names_the_reason(message: str, reason: str | None) -> None:
-    """redis-py's wording becomes a short reason; an errno becomes its description."""
+def test_a_mapped_connection_failure_names_the_reason(message: str, reason: str | None) -> None:
+    """The backend words redis-py's failure as a short reason; an errno as its description."""
     from redis.exceptions import ConnectionError
 
-    found = connection_failure(ConnectionError(message))
+    found = map_driver_error(ConnectionError(message)).reason
 
     assert found == (reason or "Connection refused")
 

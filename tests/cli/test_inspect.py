@@ -60,9 +60,10 @@ def test_show_json_is_the_export_line_and_items_only_the_array(run: Run, store: 
     items = run("show", "chat", "--items-only", "--limit", "1", *store.args())
 
     parsed = json.loads(record.out)
-    assert parsed["id"] == "chat"
+    assert list(parsed) == ["session_id", "ttl_seconds", "metadata", "items"]
+    assert parsed["session_id"] == "chat"
     assert parsed["items"] == ITEMS
-    assert 898 <= parsed["ttl"] <= 900
+    assert 898 <= parsed["ttl_seconds"] <= 900
     assert parsed["metadata"]["title"] == "Weather"
     assert json.loads(items.out) == ITEMS[-1:]
 

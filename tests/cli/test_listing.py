@@ -48,14 +48,14 @@ def test_ls_json_is_one_object_per_session_with_the_info_fields(run: Run, store:
     titled = next(o for o in objects if o["session_id"] == "titled")
     assert set(titled) == {
         "session_id",
-        "key",
+        "location",
         "item_count",
         "ttl_seconds",
         "size_bytes",
         "idle_seconds",
         "metadata",
     }
-    assert titled["key"] == f"{store.prefix}:titled"
+    assert titled["location"] == f"{store.prefix}:titled"
     assert titled["item_count"] == 2
     assert 598 <= titled["ttl_seconds"] <= 600
     assert titled["size_bytes"] > 0
@@ -113,16 +113,10 @@ def test_ls_sort_orders_by_size_update_and_idle(run: Run, store: Store) -> None:
 
     by_size = run("ls", "--sort", "size", "--json", *store.args())
     by_update = run("ls", "--sort", "updated", "--limit", "2", *store.args())
-    by_idle = run("ls", "--sort", "idle", "--json", *store.args())
 
     assert [json.loads(line)["session_id"] for line in by_size.lines][:2] == ["large", "medium"]
     assert [line.split()[0] for line in by_update.lines[1:]] == ["latest", "medium"]
-    assert {json.loads(line)["session_id"] for line in by_idle.lines} == {
-        "small",
-        "large",
-        "medium",
-        "latest",
-    }
+    # --sort idle: test_stores.py, on a server with CLIENT NO-TOUCH and one without
 
 
 @standalone

@@ -164,10 +164,10 @@ def test_migrate_from_another_prefix_of_ours_keeps_metadata(run: Run, store: Sto
     store.write({f"s{n}": history(f"s{n}") for n in range(10)}, ttl=900, title="T", owner="ada")
     target = f"{store.prefix}-copy"
 
-    source_args = ["--from-prefix", store.prefix, *(["--from-cluster"] * store.cluster)]
+    source_args = ["--from-prefix", store.prefix]
 
-    result = run("migrate", "--from", store.url, *source_args, *store.args(target))
-    again = run("migrate", "--from", f"redis:{store.url}", *source_args, *store.args(target))
+    result = run("migrate", "--from", store.target, *source_args, *store.args(target))
+    again = run("migrate", "--from", f"redis:{store.target}", *source_args, *store.args(target))
 
     assert result.code == 0, result.err
     assert counts(result.out) == (10, 40, 0)
@@ -195,7 +195,7 @@ def test_migrate_refuses_a_source_that_is_the_destination(run: Run, store: Store
     [
         ("mysql://x", "unknown source 'mysql://x'"),
         ("sqlite:db?table=x", "unknown SQLite option 'table'"),
-        ("sdk-redis:localhost", "needs a redis://, rediss:// or unix:// URL"),
+        ("sdk-redis:localhost", "needs a redis://, rediss://, unix:// or redis+cluster:// URL"),
     ],
 )
 def test_migrate_rejects_unknown_sources(run: Run, store: Store, source: str, message: str) -> None:

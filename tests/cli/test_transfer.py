@@ -50,7 +50,8 @@ def test_export_rm_import_round_trip_keeps_items_ttls_and_metadata(
     )
     assert len(store.ids()) == 40
     exported_ttls = {
-        record["id"]: record["ttl"] for record in map(json.loads, file.read_text().splitlines())
+        record["session_id"]: record["ttl_seconds"]
+        for record in map(json.loads, file.read_text().splitlines())
     }
     for session_id, before in ttls.items():
         exported_ttl = exported_ttls[session_id]
@@ -85,8 +86,8 @@ def test_export_pattern_to_stdout_writes_one_record_per_line(run: Run, store: St
 
     assert result.code == 0
     records = [json.loads(line) for line in result.lines]
-    assert sorted(record["id"] for record in records) == ["keep-1", "keep-2"]
-    assert records[0]["items"] == history(records[0]["id"])
+    assert sorted(record["session_id"] for record in records) == ["keep-1", "keep-2"]
+    assert records[0]["items"] == history(records[0]["session_id"])
     assert result.err == "exported 2 sessions (4 items) to stdout\n"
 
 
@@ -95,15 +96,16 @@ def test_import_goes_past_bad_lines_names_them_and_fails(
     run: Run, store: Store, tmp_path: Path
 ) -> None:
     """Good lines are imported; each bad one is named with its number; exit 1 at the end."""
-    good = {"id": "good", "ttl": None, "items": history("good")}
+    good = {"session_id": "good", "ttl_seconds": None, "items": history("good")}
     lines = [
         json.dumps(good),
         "{not json",
         "",
-        json.dumps({"id": "also-good", "items": history("also-good")}),
-        json.dumps({"id": 5, "items": []}),
-        json.dumps({"id": "empty", "items": []}),
-        json.dumps({"id": "nan", "items": [{"role": "user", "n": float("nan")}]}),
+        # Files written before 0.2 name the id "id" and the TTL "ttl": still read.
+        json.dumps({"id": "also-good", "ttl": None, "items": history("also-good")}),
+        json.dumps({"session_id": 5, "items": []}),
+        json.dumps({"session_id": "empty", "items": []}),
+        json.dumps({"session_id": "nan", "items": [{"role": "user", "n": float("nan")}]}),
     ]
     file = tmp_path / "mixed.jsonl"
     file.write_text("\n".join(lines) + "\n")
@@ -116,7 +118,7 @@ def test_import_goes_past_bad_lines_names_them_and_fails(
     )
     err = result.err.splitlines()
     assert err[0].startswith("line 2: session line is not JSON")
-    assert err[1] == 'line 5: session line must be an object with a string "id"'
+    assert err[1] == 'line 5: session line must be an object with a string "session_id"'
     assert err[2] == "line 6: session 'empty' has no items to import"
     assert err[3].startswith("line 7: ")
     assert err[4] == f"error: 4 lines of {str(file)!r} could not be imported: 2, 5, 6, 7"

@@ -23,7 +23,7 @@ except ImportError as exc:
 from ._commands import PROG, cli
 from ._failures import describe
 from ._output import Output
-from ._urls import Redactor
+from ._redaction import Redactor
 
 __all__ = ["main"]
 

@@ -7,13 +7,15 @@ import asyncio
 import click
 
 from .. import __version__
-from ._changes import fork_command, remove_command
+from ._click import Command, Group
+from ._failures import about
 from ._inspect import info_command, show_command
 from ._listing import list_command
 from ._migrate import migrate_command
 from ._output import Output
+from ._rm_fork import fork_command, remove_command
+from ._target import URL_HELP, store_target, validate_prefix
 from ._transfer import export_command, import_command
-from ._usage import Command, Group
 
 __all__ = ["PROG", "cli"]
 
@@ -23,29 +25,43 @@ PROG = "openai-agents-session"
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Print the traceback of an error.")
+@click.option("--url", envvar="REDIS_URL", show_envvar=True, metavar="URL", help=URL_HELP)
+@click.option(
+    "--prefix",
+    metavar="PREFIX",
+    callback=validate_prefix,
+    help="Key prefix of the sessions. [default: openai_agents_session]",
+)
 @click.pass_obj
-def cli(output: Output, debug: bool) -> None:
-    """Inspect, copy and migrate the sessions of openai-agents-session's Redis store.
+def cli(output: Output, debug: bool, url: str | None, prefix: str | None) -> None:
+    """Inspect, copy and migrate the sessions of an openai-agents-session store.
 
-    Every command but demo needs --url or REDIS_URL.
+    Every command but demo needs --url or REDIS_URL. --url and --prefix may be given before
+    the command or after it; after it, they win.
     """
     output.debug = debug
+    output.url = url or None
+    output.prefix = prefix
 
 
 @click.command("demo", cls=Command, short_help="Hold a short agent conversation in Redis.")
 @click.option(
     "--url",
-    envvar="REDIS_URL",
-    show_envvar=True,
     metavar="URL",
-    help="The Redis server; without it a private server runs for the demo.",
+    help="The Redis server [default: the --url before the command, else REDIS_URL]; "
+    "without any, a private server runs for the demo.",
 )
 @click.pass_obj
 def demo_command(output: Output, url: str | None) -> None:
     """Hold a short agent conversation in Redis and show what was stored."""
     from ..demo import run_demo
 
-    code = asyncio.run(run_demo(url or None, echo=output.line))
+    chosen = url or output.url
+    if chosen is None:
+        code = asyncio.run(run_demo(None, echo=output.line))
+    else:
+        with about(store_target(output, chosen, None).label):
+            code = asyncio.run(run_demo(chosen, echo=output.line))
     if code:
         raise click.exceptions.Exit(code)
 

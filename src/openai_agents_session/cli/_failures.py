@@ -1,62 +1,56 @@
-"""Turn what went wrong into the one line the command line prints before exiting with 1."""
+"""Turn what went wrong into the one line the command line prints before exiting with 1.
+
+Only the library's own errors are handled here: each backend maps its driver's errors onto
+`openai_agents_session.errors` at its boundary, and tells why a connection failed in
+``BackendError.reason``.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 from collections.abc import Iterator
 
-from redis.exceptions import ConnectionError, RedisClusterException, RedisError, TimeoutError
+from ..errors import BackendError, SessionError
 
-from ..errors import SessionError
-from ._urls import redact_url
-
-__all__ = ["CommandError", "connecting_to", "connection_failure", "describe"]
+__all__ = ["CommandError", "about", "connecting_to", "describe"]
 
 
 class CommandError(Exception):
     """A failure the command explains in one sentence; the process exits with 1."""
 
 
-# redis-py words a failed connect as "Error 111 connecting to host:port. <reason>."
-_CONNECT_ERRNO = re.compile(r"Error (-?\d+) connecting to \S+\.(?:\s+(?P<rest>.*))?$", re.DOTALL)
-
-
-def connection_failure(exc: BaseException) -> str | None:
-    """Return why a connection failed (``Connection refused``), or None for other errors."""
-    message = str(exc).strip()
-    if isinstance(exc, RedisClusterException) and "cannot be connected" in message:
-        message = message.partition(":")[2].strip() or message
-    elif not isinstance(exc, ConnectionError | TimeoutError):
-        return None
-    match = _CONNECT_ERRNO.search(message)
-    if match is not None:
-        errno = int(match.group(1))
-        rest = (match.group("rest") or "").strip()
-        if errno > 0 and (not rest or rest.startswith("Connect call failed")):
-            return os.strerror(errno)
-        message = rest or message
-    return message.rstrip(".") or type(exc).__name__
+@contextlib.contextmanager
+def connecting_to(label: str) -> Iterator[None]:
+    """Turn a failure to connect inside the block into a CommandError naming ``label``."""
+    try:
+        yield
+    except BackendError as exc:
+        if exc.reason is None:
+            raise
+        raise CommandError(f"cannot connect to {label}: {exc.reason}") from exc
 
 
 @contextlib.contextmanager
-def connecting_to(url: str) -> Iterator[None]:
-    """Turn a connection failure inside the block into a CommandError naming ``url``."""
-    try:
-        yield
-    except (RedisError, RedisClusterException) as exc:
-        reason = connection_failure(exc)
-        if reason is None:
-            raise
-        raise CommandError(f"cannot connect to {redact_url(url)}: {reason}") from exc
+def about(label: str) -> Iterator[None]:
+    """Name ``label`` in any library error inside the block but a missing extra.
+
+    Used while a store is opened: whatever fails then (a bad URL or prefix, a server that
+    refuses the database index, a cluster node named by a plain URL) is about that target.
+    """
+    with connecting_to(label):
+        try:
+            yield
+        except SessionError as exc:
+            if isinstance(exc, ImportError) or (isinstance(exc, BackendError) and exc.reason):
+                raise
+            raise CommandError(f"{label}: {exc}") from exc
 
 
 def describe(exc: BaseException) -> str:
     """Return the one-line message for an error that ends a command."""
-    if isinstance(exc, CommandError | SessionError | RedisError | RedisClusterException):
-        reason = connection_failure(exc)
-        text = f"cannot connect to Redis: {reason}" if reason is not None else str(exc)
+    if isinstance(exc, CommandError | SessionError):
+        reason = exc.reason if isinstance(exc, BackendError) else None
+        text = f"cannot connect to the store: {reason}" if reason is not None else str(exc)
         return " ".join(text.split()) or type(exc).__name__
     if isinstance(exc, OSError) and exc.strerror:
         where = f" {exc.filename!r}" if exc.filename is not None else ""

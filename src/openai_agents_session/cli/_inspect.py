@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -12,8 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._items import encode_item
-from ..redis import SessionRecord
-from ._connection import StoreTarget, open_store, store_options, store_target
+from ._click import Command
 from ._failures import CommandError
 from ._output import (
     Output,
@@ -23,10 +23,10 @@ from ._output import (
     info_as_json,
     printable,
 )
-from ._usage import Command
+from ._target import StoreTarget, open_target, store_options, store_target
 
 if TYPE_CHECKING:
-    from ..redis import RedisSessionStore, SessionInfo
+    from .._store import SessionInfo, SessionStore
 
 __all__ = ["info_command", "show_command"]
 
@@ -64,12 +64,10 @@ def item_line(item: Mapping[str, Any]) -> tuple[str, str]:
     return label, LINE_BREAK.join(text.splitlines())
 
 
-async def _existing(store: RedisSessionStore, session_id: str) -> SessionInfo:
+async def _existing(store: SessionStore, target: StoreTarget, session_id: str) -> SessionInfo:
     info = await store.info(session_id)
     if not info.exists:
-        raise CommandError(
-            f"session {session_id!r} does not exist under prefix {store.key_prefix!r}"
-        )
+        raise CommandError(f"session {session_id!r} does not exist under prefix {target.prefix!r}")
     return info
 
 
@@ -82,20 +80,22 @@ async def _show(
     as_json: bool,
     items_only: bool,
 ) -> None:
-    async with open_store(target) as store:
-        info = await _existing(store, session_id)
-        items = await store.session(session_id).get_items(limit)
+    async with open_target(target) as store:
+        record = await store.export_session(session_id)
+    if record is None:
+        raise CommandError(f"session {session_id!r} does not exist under prefix {target.prefix!r}")
+    items = record.items if limit is None else record.items[-limit:]
+    count = len(record.items)
     if items_only:
         output.data("[" + ",".join(encode_item(item).decode() for item in items) + "]")
         return
     if as_json:
-        record = SessionRecord(session_id, items, info.ttl_seconds, info.metadata)
-        output.data(record.to_json().decode())
+        output.data(dataclasses.replace(record, items=items).to_json().decode())
         return
-    first = info.item_count - len(items) + 1
+    first = count - len(items) + 1
     if first > 1:
         output.line(f"({first - 1} earlier items not shown)")
-    number_width = len(str(info.item_count))
+    number_width = len(str(count))
     labels = [item_line(item) for item in items]
     label_width = max((len(label) for label, _ in labels), default=0)
     for number, (label, text) in enumerate(labels, start=first):
@@ -119,11 +119,10 @@ def show_command(
     as_json: bool,
     items_only: bool,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Print a session's items, oldest first, numbered from the session's first item."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     asyncio.run(
         _show(output, target, session_id, limit=limit, as_json=as_json, items_only=items_only)
     )
@@ -149,8 +148,8 @@ def _info_rows(info: SessionInfo) -> list[tuple[str, str]]:
 
 
 async def _info(output: Output, target: StoreTarget, session_id: str, *, as_json: bool) -> None:
-    async with open_store(target) as store:
-        info = await _existing(store, session_id)
+    async with open_target(target) as store:
+        info = await _existing(store, target, session_id)
     if as_json:
         output.data(info_as_json(info))
         return
@@ -172,9 +171,8 @@ def info_command(
     session_id: str,
     as_json: bool,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Print a session's item count, TTL, memory, idle time and metadata."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     asyncio.run(_info(output, target, session_id, as_json=as_json))

@@ -15,7 +15,8 @@ import click
 from rich.console import JustifyMethod, OverflowMethod
 from rich.table import Table
 
-from ._connection import StoreTarget, open_store, store_options, store_target
+from ._click import Command
+from ._failures import CommandError
 from ._output import (
     Output,
     format_bytes,
@@ -24,10 +25,10 @@ from ._output import (
     info_as_json,
     printable,
 )
-from ._usage import Command
+from ._target import StoreTarget, open_target, store_options, store_target
 
 if TYPE_CHECKING:
-    from ..redis import RedisSessionStore, SessionInfo
+    from .._store import SessionInfo, SessionStore
 
 __all__ = ["list_command"]
 
@@ -91,20 +92,20 @@ class SessionTable:
         return table
 
 
-async def _owner_ids(store: RedisSessionStore, owner: str, pattern: str) -> AsyncIterator[str]:
-    offset = 0
+async def _owner_ids(store: SessionStore, owner: str, pattern: str) -> AsyncIterator[str]:
+    cursor: str | None = None
     while True:
-        page = await store.owner_sessions(owner, offset=offset, count=OWNER_PAGE)
-        for entry in page:
+        page = await store.owner_page(owner, cursor=cursor, count=OWNER_PAGE)
+        for entry in page.sessions:
             if fnmatch.fnmatchcase(entry.session_id, pattern):
                 yield entry.session_id
-        if len(page) < OWNER_PAGE:
+        if page.cursor is None:
             return
-        offset += len(page)
+        cursor = page.cursor
 
 
 async def _info_pages(
-    store: RedisSessionStore, ids: AsyncIterator[str]
+    store: SessionStore, ids: AsyncIterator[str]
 ) -> AsyncIterator[list[SessionInfo]]:
     """Look ids up a page at a time; sessions gone since they were listed are left out."""
     batch: list[str] = []
@@ -126,6 +127,11 @@ async def _sorted_page(
     pages: AsyncIterator[list[SessionInfo]], sort: str, limit: int | None
 ) -> list[SessionInfo]:
     everything = [info async for page in pages for info in page]
+    if sort == "idle" and any(info.idle_seconds is None for info in everything):
+        raise CommandError(
+            "the server does not report idle times the command line's own reads leave alone "
+            "(CLIENT NO-TOUCH needs Redis 7.2 or Valkey); use --sort updated"
+        )
     everything.sort(key=SORT_ORDERS[sort])
     return everything[:limit]
 
@@ -154,7 +160,7 @@ async def _list(
     limit: int | None,
     as_json: bool,
 ) -> None:
-    async with open_store(target) as store:
+    async with open_target(target) as store:
         ids = _owner_ids(store, owner, pattern) if owner else store.list_sessions(pattern)
         pages = _info_pages(store, ids)
         if sort is not None:
@@ -209,11 +215,10 @@ def list_command(
     limit: int | None,
     as_json: bool,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """List the sessions whose id matches PATTERN (a glob, default *)."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     asyncio.run(
         _list(output, target, pattern, owner=owner, sort=sort, limit=limit, as_json=as_json)
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import click
 
+from .._store import SessionRecord, SessionStore
 from ..errors import ConfigurationError, ItemEncodeError, WrongKeyTypeError
-from ..redis import RedisSessionStore, SessionRecord
+from ._click import Command
 from ._concurrency import for_each_bounded
-from ._connection import StoreTarget, open_store, store_options, store_target
 from ._failures import CommandError
 from ._migration_sources import (
     SQLITE,
@@ -29,8 +29,8 @@ from ._migration_sources import (
     parse_source,
 )
 from ._output import Output, plural, progress_bar
+from ._target import StoreTarget, open_target, store_options, store_target
 from ._transfer import concurrency_option
-from ._usage import Command
 
 __all__ = ["migrate_command"]
 
@@ -65,7 +65,6 @@ class MigrationPlan:
     spec: SourceSpec
     target: StoreTarget
     source_prefix: str | None
-    source_cluster: bool
     dry_run: bool
     replace: bool
     ttl_seconds: int | None
@@ -73,7 +72,7 @@ class MigrationPlan:
 
 
 async def _copy(
-    output: Output, plan: MigrationPlan, source: MigrationSource, store: RedisSessionStore
+    output: Output, plan: MigrationPlan, source: MigrationSource, store: SessionStore
 ) -> MigrationCounts:
     counts = MigrationCounts()
     total = await source.count() if output.stderr.is_terminal else None
@@ -92,7 +91,7 @@ async def _copy(
 
 async def _copy_one(
     plan: MigrationPlan,
-    store: RedisSessionStore,
+    store: SessionStore,
     record: SessionRecord,
     counts: MigrationCounts,
     output: Output,
@@ -119,8 +118,8 @@ async def _copy_one(
 
 
 async def _migrate(output: Output, plan: MigrationPlan) -> tuple[MigrationCounts, int]:
-    opened = open_source(plan.spec, prefix=plan.source_prefix, cluster=plan.source_cluster)
-    async with opened as source, open_store(plan.target) as store:
+    opened = open_source(plan.spec, prefix=plan.source_prefix)
+    async with opened as source, open_target(plan.target) as store:
         output.note(
             f"{'reading' if plan.dry_run else 'migrating'} {source.label} into "
             f"{plan.target.label} (prefix {plan.target.prefix!r})"
@@ -144,9 +143,9 @@ def _summary(counts: MigrationCounts, *, dry_run: bool) -> str:
 
 def _check_plan(plan: MigrationPlan) -> None:
     spec = plan.spec
-    if spec.kind == SQLITE and (plan.source_prefix or plan.source_cluster):
+    if spec.kind == SQLITE and plan.source_prefix:
         raise click.BadParameter(
-            "--from-prefix and --from-cluster apply to Redis sources only", param_hint="'--from'"
+            "--from-prefix applies to Redis sources only", param_hint="'--from'"
         )
     same_prefix = (plan.source_prefix or default_prefix(spec)) == plan.target.prefix
     if spec.kind == STORE and spec.location == plan.target.url and same_prefix:
@@ -164,7 +163,8 @@ def _check_plan(plan: MigrationPlan) -> None:
     required=True,
     metavar="SOURCE",
     help="sqlite:PATH[?sessions_table=T&messages_table=T] (the SDK's SQLiteSession), "
-    "sdk-redis:URL (the SDK's RedisSession), or the redis:// URL of another store.",
+    "sdk-redis:URL (the SDK's RedisSession), or the URL of another store; "
+    "redis+cluster:// URLs name a cluster.",
 )
 @click.option(
     "--from-prefix",
@@ -172,7 +172,6 @@ def _check_plan(plan: MigrationPlan) -> None:
     help="Key prefix of a Redis source [default: agents:session for sdk-redis, "
     "else openai_agents_session].",
 )
-@click.option("--from-cluster", is_flag=True, help="The source URL names a cluster node.")
 @click.option("--dry-run", is_flag=True, help="Read everything, report, write nothing.")
 @click.option("--replace", is_flag=True, help="Overwrite sessions that exist already.")
 @click.option(
@@ -188,14 +187,12 @@ def migrate_command(
     output: Output,
     source: str,
     from_prefix: str | None,
-    from_cluster: bool,
     dry_run: bool,
     replace: bool,
     ttl: int | None,
     concurrency: int,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Copy every session of SOURCE into the store of --url and --prefix.
 
@@ -207,9 +204,8 @@ def migrate_command(
         raise click.BadParameter(str(exc), param_hint="'--from'") from None
     plan = MigrationPlan(
         spec=spec,
-        target=store_target(url, prefix, cluster),
+        target=store_target(output, url, prefix),
         source_prefix=from_prefix,
-        source_cluster=from_cluster,
         dry_run=dry_run,
         replace=replace,
         ttl_seconds=ttl,

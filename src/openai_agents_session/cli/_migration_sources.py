@@ -2,36 +2,36 @@
 
 - ``sqlite:PATH[?sessions_table=..&messages_table=..]``: a file of the SDK's ``SQLiteSession``.
 - ``sdk-redis:URL``: the layout of the SDK's own ``RedisSession`` (prefix ``agents:session``).
-- ``redis://...`` or ``rediss://...`` (also written ``redis:URL``): another prefix or server
-  of this library.
+- ``redis://...``, ``rediss://...``, ``redis+cluster://...`` (also written ``redis:URL``):
+  another prefix or server of this library, opened through `open_store`.
+
+``sdk-redis:`` takes the same URLs, ``+cluster`` included. Nothing here imports a driver: the
+SDK's Redis layout is read by ``openai_agents_session.sources``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
-import redis.asyncio as redis_asyncio
-from redis.asyncio.cluster import RedisCluster
-
-from ..redis import RedisSessionStore, SessionMetadata, SessionRecord
-from ..redis._keys import DEFAULT_KEY_PREFIX
+from .._store import DEFAULT_KEY_PREFIX, SessionMetadata, SessionRecord, SessionStore
+from .._urls import open_store
 from ..sources import (
     SDK_MESSAGES_TABLE,
-    SDK_REDIS_KEY_PREFIX,
     SDK_SESSIONS_TABLE,
     SourceSession,
-    count_sdk_redis_sessions,
     count_sqlite_sessions,
-    iter_sdk_redis_sessions,
     iter_sqlite_sessions,
 )
-from ._connection import SOCKET_TIMEOUT_S, refuse_cluster_node
-from ._failures import CommandError, connecting_to
-from ._urls import redact_url
+from ._failures import about, connecting_to
+from ._redaction import redact_url
+from ._target import SOCKET_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from ..sources import SdkRedisReader
 
 __all__ = [
     "SQLITE",
@@ -47,7 +47,9 @@ SQLITE = "sqlite"
 SDK_REDIS = "sdk-redis"
 STORE = "store"
 SQLITE_OPTIONS = ("sessions_table", "messages_table")
-STORE_SCHEMES = ("redis://", "rediss://", "unix://")
+STORE_SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+# The SDK's RedisSession default, the prefix of an sdk-redis source without --from-prefix.
+SDK_REDIS_KEY_PREFIX = "agents:session"
 
 _Value = TypeVar("_Value")
 
@@ -99,14 +101,15 @@ def parse_source(spec: str) -> SourceSpec:
         return SourceSpec(STORE, _redis_url(spec.partition(":")[2], spec))
     raise ValueError(
         f"unknown source {redact_url(spec)!r}; expected sqlite:PATH, sdk-redis:URL "
-        "or the redis:// or rediss:// URL of another store"
+        "or the redis://, rediss:// or redis+cluster:// URL of another store"
     )
 
 
 def _redis_url(url: str, spec: str) -> str:
     if not url.startswith(STORE_SCHEMES):
         raise ValueError(
-            f"source {redact_url(spec)!r} needs a redis://, rediss:// or unix:// URL after its kind"
+            f"source {redact_url(spec)!r} needs a redis://, rediss://, unix:// or "
+            "redis+cluster:// URL after its kind"
         )
     return url
 
@@ -173,24 +176,20 @@ class SqliteSource:
 class SdkRedisSource:
     """The sessions the SDK's ``RedisSession`` stored under one prefix."""
 
-    def __init__(
-        self, spec: SourceSpec, client: redis_asyncio.Redis | RedisCluster, prefix: str
-    ) -> None:
-        self.label = f"{spec.label} (prefix {prefix!r})"
+    def __init__(self, spec: SourceSpec, reader: SdkRedisReader) -> None:
+        self.label = f"{spec.label} (prefix {reader.key_prefix!r})"
         self.skipped_items = 0
-        self._url = spec.location
-        self._client = client
-        self._prefix = prefix
+        self._where = redact_url(spec.location)
+        self._reader = reader
 
     async def count(self) -> int:
         """Return how many sessions have messages."""
-        with connecting_to(self._url):
-            return await count_sdk_redis_sessions(self._client, key_prefix=self._prefix)
+        with connecting_to(self._where):
+            return await self._reader.count()
 
     async def records(self) -> AsyncIterator[SessionRecord]:
         """Yield the sessions in SCAN's order."""
-        sessions = iter_sdk_redis_sessions(self._client, key_prefix=self._prefix)
-        async for session in _labelled(self._url, sessions):
+        async for session in _labelled(self._where, self._reader.sessions()):
             self.skipped_items += session.skipped_items
             yield _record(session)
 
@@ -198,20 +197,20 @@ class SdkRedisSource:
 class StoreSource:
     """The sessions of another prefix or server of this library."""
 
-    def __init__(self, spec: SourceSpec, store: RedisSessionStore) -> None:
-        self.label = f"{spec.label} (prefix {store.key_prefix!r})"
+    def __init__(self, spec: SourceSpec, store: SessionStore, prefix: str) -> None:
+        self.label = f"{spec.label} (prefix {prefix!r})"
         self.skipped_items = 0
-        self._url = spec.location
+        self._where = redact_url(spec.location)
         self._store = store
 
     async def count(self) -> int:
         """Return how many sessions the prefix holds."""
-        with connecting_to(self._url):
+        with connecting_to(self._where):
             return await self._store.count_sessions()
 
     def records(self) -> AsyncIterator[SessionRecord]:
         """Yield the sessions in SCAN's order, with their metadata."""
-        return _labelled(self._url, self._store.export())
+        return _labelled(self._where, self._store.export())
 
 
 def default_prefix(spec: SourceSpec) -> str:
@@ -220,42 +219,34 @@ def default_prefix(spec: SourceSpec) -> str:
 
 
 @contextlib.asynccontextmanager
-async def open_source(
-    spec: SourceSpec, *, prefix: str | None, cluster: bool
-) -> AsyncIterator[MigrationSource]:
-    """Open the source ``spec`` names; its client is closed on exit."""
+async def open_source(spec: SourceSpec, *, prefix: str | None) -> AsyncIterator[MigrationSource]:
+    """Open the source ``spec`` names; its client is closed on exit.
+
+    Raises:
+        CommandError: The source cannot be opened; the message names it.
+    """
     if spec.kind == SQLITE:
         yield SqliteSource(spec)
         return
     chosen = prefix or default_prefix(spec)
     timeouts = {"socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": SOCKET_TIMEOUT_S}
-    with connecting_to(spec.location), _invalid_url(spec):
-        if spec.kind == SDK_REDIS:
-            client: redis_asyncio.Redis | RedisCluster = (
-                RedisCluster.from_url(spec.location, **timeouts)
-                if cluster
-                else redis_asyncio.from_url(spec.location, **timeouts)
-            )
-            source: MigrationSource = SdkRedisSource(spec, client, chosen)
-        else:
-            store = RedisSessionStore.from_url(
-                spec.location, key_prefix=chosen, cluster=cluster, **timeouts
-            )
-            client = store.client
-            source = StoreSource(spec, store)
-    try:
-        if isinstance(client, redis_asyncio.Redis):
-            with connecting_to(spec.location):
-                await refuse_cluster_node(client, spec.label, "--from-cluster")
-        yield source
-    finally:
-        with connecting_to(spec.location):
-            await client.aclose()
+    where = redact_url(spec.location)
+    if spec.kind == SDK_REDIS:
+        with about(spec.label):
+            from ..sources import open_sdk_redis
 
-
-@contextlib.contextmanager
-def _invalid_url(spec: SourceSpec) -> Iterator[None]:
-    try:
-        yield
-    except ValueError as exc:
-        raise CommandError(f"invalid source {spec.label}: {exc}") from None
+            reader = await open_sdk_redis(spec.location, key_prefix=chosen, **timeouts).__aenter__()
+        with connecting_to(where):
+            try:
+                yield SdkRedisSource(spec, reader)
+            finally:
+                await reader.close()
+        return
+    with about(spec.label):
+        store = open_store(spec.location, key_prefix=chosen, **timeouts)
+        await store.__aenter__()
+    with connecting_to(where):
+        try:
+            yield StoreSource(spec, store, chosen)
+        finally:
+            await store.close()

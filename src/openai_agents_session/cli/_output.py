@@ -16,10 +16,10 @@ import click
 from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ._urls import Redactor
+from ._redaction import Redactor
 
 if TYPE_CHECKING:
-    from ..redis import SessionInfo, SessionMetadata
+    from .._store import SessionInfo, SessionMetadata
 
 __all__ = [
     "Output",
@@ -51,6 +51,9 @@ class Output:
 
     redact: Redactor = field(default_factory=Redactor)
     debug: bool = False
+    # The store options given before the command (--url falls back to REDIS_URL there).
+    url: str | None = None
+    prefix: str | None = None
     stdout: Console = field(default_factory=lambda: _console(stderr=False))
     stderr: Console = field(default_factory=lambda: _console(stderr=True))
 
@@ -148,11 +151,11 @@ def json_line(value: Any) -> str:
 
 
 def info_as_json(info: SessionInfo) -> str:
-    """Return a session's info as one line of JSON, with SessionInfo's field names."""
+    """Return a session's info as one line of JSON, in the vocabulary of docs/cli.md."""
     return json_line(
         {
             "session_id": info.session_id,
-            "key": info.location,
+            "location": info.location,
             "item_count": info.item_count,
             "ttl_seconds": info.ttl_seconds,
             "size_bytes": info.size_bytes,

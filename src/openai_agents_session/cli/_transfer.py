@@ -19,13 +19,13 @@ from typing import BinaryIO
 
 import click
 
+from .._store import SessionRecord
 from ..errors import ConfigurationError, ItemDecodeError, ItemEncodeError, WrongKeyTypeError
-from ..redis import SessionRecord
+from ._click import Command
 from ._concurrency import for_each_bounded
-from ._connection import StoreTarget, open_store, store_options, store_target
 from ._failures import CommandError
 from ._output import Output, plural, progress_bar
-from ._usage import Command
+from ._target import StoreTarget, open_target, store_options, store_target
 
 __all__ = ["export_command", "import_command"]
 
@@ -76,7 +76,7 @@ def _line_writer(destination: str) -> Iterator[Callable[[bytes], None]]:
 
 async def _export(output: Output, target: StoreTarget, pattern: str, destination: str) -> None:
     sessions = items = 0
-    async with open_store(target) as store:
+    async with open_target(target) as store:
         show_total = output.stderr.is_terminal
         total = await store.count_sessions(pattern) if show_total else None
         with _line_writer(destination) as write, progress_bar(output) as bar:
@@ -108,11 +108,10 @@ def export_command(
     pattern: str,
     destination: str,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Write every session matching PATTERN as JSON Lines, one session per line."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     asyncio.run(_export(output, target, pattern, destination))
 
 
@@ -163,7 +162,7 @@ async def _import(
         else:
             counts.skipped += 1
 
-    async with open_store(target) as store:
+    async with open_target(target) as store:
         with _line_reader(source) as stream:
             await for_each_bounded(_numbered_lines(stream), import_line, limit=concurrency)
     return counts
@@ -181,11 +180,10 @@ def import_command(
     replace: bool,
     concurrency: int,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Write the sessions of a JSON Lines FILE (- for stdin), skipping those that exist."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     counts = asyncio.run(_import(output, target, source, replace=replace, concurrency=concurrency))
     failed = sorted(counts.failed_lines)
     output.line(

@@ -21,13 +21,14 @@ import redis.cluster
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import AuthenticationError, ResponseError
 
-from ..errors import ConfigurationError, WrongKeyTypeError
+from ..errors import BackendError, BackendUnavailableError, ConfigurationError, WrongKeyTypeError
 from ._cancellation import await_cancellable, cancellation_requests
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._loops import enter_running_loop, in_running_loop, own_client
 
 __all__ = [
     "URL_SCHEMES",
+    "NoTouch",
     "RedisClient",
     "client_from_url",
     "driver_call",
@@ -35,6 +36,7 @@ __all__ = [
     "is_outage",
     "merged_client_options",
     "raise_error",
+    "refuse_cluster_node",
     "validate_client",
 ]
 
@@ -117,12 +119,60 @@ async def initialize_cluster(client: RedisCluster) -> None:
         await client.initialize()
 
 
-def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> RedisClient:
+class NoTouch:
+    """Turn ``CLIENT NO-TOUCH ON`` on for every connection a client opens, where supported.
+
+    With it, the client's own reads leave keys' idle clocks (``OBJECT IDLETIME``) and LRU
+    positions alone, so an inspection reports the idle time the applications left. Redis 7.2
+    and Valkey have it; older servers, and users the ACL refuses it, do not: `supported` is then
+    False, and idle times this client's reads would have reset are not worth reporting.
+    """
+
+    def __init__(self) -> None:
+        self.supported: bool | None = None
+
+    async def on_connect(self, connection: Any) -> None:
+        """Connect as redis-py would, then ask the server not to touch keys for this client."""
+        await connection.on_connect()
+        try:
+            await connection.send_command("CLIENT", "NO-TOUCH", "ON")
+            await connection.read_response()
+        except ResponseError:
+            self.supported = False
+        else:
+            if self.supported is None:
+                self.supported = True
+
+
+async def refuse_cluster_node(client: RedisClient) -> None:
+    """Refuse a plain client on a cluster node: it would see that node's sessions only.
+
+    Raises:
+        ConfigurationError: The server is a node of a Redis Cluster.
+    """
+    if isinstance(client, RedisCluster):
+        return
+    try:
+        info = await driver_call(client, client.info("cluster"), key="")
+    except BackendUnavailableError:
+        raise
+    except BackendError:  # INFO is not allowed for this user: nothing to check with
+        return
+    if int(info.get("cluster_enabled", 0)):
+        raise ConfigurationError(
+            "the server is a node of a Redis Cluster; use a redis+cluster:// URL"
+        )
+
+
+def client_from_url(
+    url: str, *, cluster: bool = False, no_touch: NoTouch | None = None, **options: Any
+) -> RedisClient:
     """Build a client from a ``redis://``, ``rediss://``, ``unix://`` or ``redis+cluster://`` URL.
 
     ``redis+cluster://`` and ``rediss+cluster://`` name any node of a Redis Cluster, as
     ``cluster=True`` does. The library owns the client: used in a new event loop (a new
     ``asyncio.run()``), it reconnects there instead of using connections of the old loop.
+    With ``no_touch``, every connection turns ``CLIENT NO-TOUCH`` on (see `NoTouch`).
 
     Raises:
         ConfigurationError: The URL's scheme is not one of those.
@@ -136,9 +186,15 @@ def client_from_url(url: str, *, cluster: bool = False, **options: Any) -> Redis
     if scheme.endswith(_CLUSTER_SUFFIX):
         url = scheme.removesuffix(_CLUSTER_SUFFIX) + url[len(scheme) :]
         cluster = True
-    client: RedisClient = (
-        RedisCluster.from_url(url, **options) if cluster else redis_asyncio.from_url(url, **options)
-    )
+    # A bound coroutine method: redis-py awaits the hook only if it is a coroutine function.
+    hook = {} if no_touch is None else {"redis_connect_func": no_touch.on_connect}
+    client: RedisClient
+    if cluster:
+        client = RedisCluster.from_url(url, **options)
+        # RedisCluster takes no connect hook; its nodes' connections do, from these kwargs.
+        client.nodes_manager.connection_kwargs.update(hook)
+    else:
+        client = redis_asyncio.from_url(url, **options, **hook)
     own_client(client)
     return client
 

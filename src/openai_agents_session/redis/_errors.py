@@ -8,6 +8,9 @@ everything. ``asyncio.CancelledError`` is never a driver error and passes throug
 
 from __future__ import annotations
 
+import os
+import re
+
 from redis.exceptions import (
     AskError,
     AuthenticationError,
@@ -25,7 +28,7 @@ from redis.exceptions import (
 
 from ..errors import BackendError, BackendUnavailableError
 
-__all__ = ["DRIVER_ERRORS", "map_driver_error"]
+__all__ = ["DRIVER_ERRORS", "connection_reason", "map_driver_error"]
 
 DRIVER_ERRORS = (RedisError, RedisClusterException)
 
@@ -45,6 +48,27 @@ _UNAVAILABLE = (
 # redis-py files these under ConnectionError, but waiting does not fix a wrong password or a
 # user the server refuses: they are no passing outage, so no retry policy should repeat them.
 _MISCONFIGURED = (AuthenticationError, AuthorizationError)
+
+# redis-py words a failed connect as "Error 111 connecting to host:port. <reason>."
+_CONNECT_ERRNO = re.compile(r"Error (-?\d+) connecting to \S+\.(?:\s+(?P<rest>.*))?$", re.DOTALL)
+
+
+def connection_reason(exc: BaseException) -> str | None:
+    """Return why a connection failed (``Connection refused``), or None for other errors."""
+    message = str(exc).strip()
+    if isinstance(exc, RedisClusterException) and "cannot be connected" in message:
+        message = message.partition(":")[2].strip() or message
+    elif not isinstance(exc, ConnectionError | TimeoutError):
+        return None
+    match = _CONNECT_ERRNO.search(message)
+    if match is not None:
+        errno = int(match.group(1))
+        rest = (match.group("rest") or "").strip()
+        if errno > 0 and (not rest or rest.startswith("Connect call failed")):
+            return os.strerror(errno)
+        message = rest or message
+    return message.rstrip(".") or type(exc).__name__
+
 
 _mapped_classes: dict[type[Exception], type[BackendError]] = {}
 
@@ -89,4 +113,5 @@ def map_driver_error(exc: Exception) -> BackendError:
     # Skip the driver's __init__: some parse their arguments (AskError) and must not run twice.
     mapped = mapped_class.__new__(mapped_class, *args)
     mapped.__dict__.update(exc.__dict__)
+    mapped.reason = connection_reason(exc)
     return mapped

@@ -25,6 +25,7 @@ from functools import cache
 
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
+from .._store import DEFAULT_KEY_PREFIX
 from .._validation import RESERVED_LEAD, validate_session_id
 from ..errors import ConfigurationError
 
@@ -41,8 +42,6 @@ __all__ = [
     "validate_prefix",
     "validate_session_id",
 ]
-
-DEFAULT_KEY_PREFIX = "openai_agents_session"
 
 
 def validate_prefix(key_prefix: object) -> str:

@@ -19,7 +19,14 @@ from .._store import (
 )
 from .._validation import validate_session_id
 from ..errors import ConfigurationError, SessionExistsError
-from ._driver import RedisClient, client_from_url, driver_call, raise_error
+from ._driver import (
+    NoTouch,
+    RedisClient,
+    client_from_url,
+    driver_call,
+    raise_error,
+    refuse_cluster_node,
+)
 from ._keys import (
     DEFAULT_KEY_PREFIX,
     is_companion,
@@ -68,6 +75,7 @@ class RedisSessionStore:
         self._key_prefix = validate_prefix(key_prefix)
         self._is_cluster = isinstance(redis_client, RedisCluster)
         self._owns_client = False
+        self._no_touch: NoTouch | None = None
 
     @classmethod
     def from_url(
@@ -80,11 +88,27 @@ class RedisSessionStore:
     ) -> RedisSessionStore:
         """Create a store with a client of its own, released by ``close()``.
 
+        The client's reads do not count as accesses where the server allows it (``CLIENT
+        NO-TOUCH``, Redis 7.2 and Valkey): inspecting sessions leaves their idle times alone.
+        On an older server `info` reports ``idle_seconds`` as None, the store's own reads
+        having reset it. Entering the store (``async with``) refuses a plain URL naming a
+        cluster node, which would show that node's sessions only.
+
         Raises:
-            ConfigurationError: The URL's scheme is not one of redis, rediss or unix.
+            ConfigurationError: The URL's scheme is not one of redis, rediss, unix,
+                redis+cluster or rediss+cluster, the URL is not valid, or the prefix is not.
         """
-        store = cls(client_from_url(url, cluster=cluster, **client_options), key_prefix=key_prefix)
+        validate_prefix(key_prefix)
+        no_touch = NoTouch()
+        try:
+            client = client_from_url(url, cluster=cluster, no_touch=no_touch, **client_options)
+        except ConfigurationError:
+            raise
+        except ValueError as exc:
+            raise ConfigurationError(f"invalid Redis URL: {exc}") from exc
+        store = cls(client, key_prefix=key_prefix)
         store._owns_client = True
+        store._no_touch = no_touch
         return store
 
     @property
@@ -104,6 +128,12 @@ class RedisSessionStore:
             await self._client.aclose()
 
     async def __aenter__(self) -> Self:
+        if self._owns_client:
+            try:
+                await refuse_cluster_node(self._client)
+            except BaseException:
+                await self.close()
+                raise
         return self
 
     async def __aexit__(
@@ -152,7 +182,9 @@ class RedisSessionStore:
         """Return a session's item count, TTL, memory, idle time and metadata, in one round trip.
 
         A session that does not exist has ``item_count == 0``. The idle time is read before
-        anything else; the call itself then counts as an access to the session.
+        anything else; the call itself then counts as an access to the session, unless the
+        store's own client has ``CLIENT NO-TOUCH`` on (``from_url`` on Redis 7.2 or Valkey).
+        Where it could not turn it on, ``idle_seconds`` is None.
         """
         key = session_key(self._key_prefix, validate_session_id(session_id))
         pipe = self._client.pipeline(transaction=False)
@@ -166,6 +198,8 @@ class RedisSessionStore:
         for reply in (count, ttl, memory, meta):
             if isinstance(reply, Exception):
                 await self._call(raise_error(reply), key)
+        if self._no_touch is not None and not self._no_touch.supported:
+            idle = None  # this store's reads reset it: what it reports would be its own doing
         return SessionInfo(
             session_id=session_id,
             location=key,

@@ -19,23 +19,33 @@ from ._sqlite import (
 )
 
 if TYPE_CHECKING:
-    from ._sdk_redis import SDK_REDIS_KEY_PREFIX, count_sdk_redis_sessions, iter_sdk_redis_sessions
+    from ._sdk_redis import (
+        SDK_REDIS_KEY_PREFIX,
+        SdkRedisReader,
+        count_sdk_redis_sessions,
+        iter_sdk_redis_sessions,
+        open_sdk_redis,
+    )
 
 __all__ = [
     "SDK_MESSAGES_TABLE",
     "SDK_REDIS_KEY_PREFIX",
     "SDK_SESSIONS_TABLE",
+    "SdkRedisReader",
     "SourceSession",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
     "iter_sdk_redis_sessions",
     "iter_sqlite_sessions",
+    "open_sdk_redis",
 ]
 
 _LAZY_EXPORTS = {
     "SDK_REDIS_KEY_PREFIX": "._sdk_redis",
     "count_sdk_redis_sessions": "._sdk_redis",
     "iter_sdk_redis_sessions": "._sdk_redis",
+    "open_sdk_redis": "._sdk_redis",
+    "SdkRedisReader": "._sdk_redis",
 }
 
 

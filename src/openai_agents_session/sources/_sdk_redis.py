@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from redis.client import NEVER_DECODE
 
 from ..errors import ConfigurationError
-from ..redis._driver import driver_call
+from ..redis._driver import client_from_url, driver_call, refuse_cluster_node
 from ..redis._scan import escape_glob, ready, scan_keys
 from ._common import SESSION_COLUMNS, SourceSession, decode_all, logger, validated_ids
 
@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 
     SourceRedisClient: TypeAlias = Redis | RedisCluster
 
-__all__ = ["SDK_REDIS_KEY_PREFIX", "count_sdk_redis_sessions", "iter_sdk_redis_sessions"]
+__all__ = [
+    "SDK_REDIS_KEY_PREFIX",
+    "SdkRedisReader",
+    "count_sdk_redis_sessions",
+    "iter_sdk_redis_sessions",
+    "open_sdk_redis",
+]
 
 SDK_REDIS_KEY_PREFIX = "agents:session"
 _MESSAGES_SUFFIX = ":messages"
@@ -219,3 +225,57 @@ async def count_sdk_redis_sessions(
             if _text(key_type) == "list" and _owned(key_prefix, session_id, recorded_id):
                 total += 1
     return total
+
+
+class SdkRedisReader:
+    """The SDK's ``RedisSession`` data at one URL and prefix, over a client of its own.
+
+    Built by :func:`open_sdk_redis`; ``close()`` (or ``async with``) releases the client.
+    """
+
+    def __init__(self, client: SourceRedisClient, key_prefix: str) -> None:
+        self._client = client
+        self.key_prefix = _validate_redis_options(key_prefix, 1)
+
+    async def count(self) -> int:
+        """Return how many sessions :meth:`sessions` will yield."""
+        return await count_sdk_redis_sessions(self._client, key_prefix=self.key_prefix)
+
+    def sessions(self) -> AsyncIterator[SourceSession]:
+        """Yield every session, in SCAN's order."""
+        return iter_sdk_redis_sessions(self._client, key_prefix=self.key_prefix)
+
+    async def close(self) -> None:
+        """Release the client."""
+        await driver_call(self._client, self._client.aclose(), key=self.key_prefix)
+
+    async def __aenter__(self) -> SdkRedisReader:
+        try:
+            await refuse_cluster_node(self._client)
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+def open_sdk_redis(
+    url: str, *, key_prefix: str = SDK_REDIS_KEY_PREFIX, **client_options: Any
+) -> SdkRedisReader:
+    """Open the SDK's Redis data at ``url`` (``redis+cluster://`` for a cluster) for reading.
+
+    Entering the reader (``async with``) refuses a plain URL naming a cluster node.
+
+    Raises:
+        ConfigurationError: The URL or the prefix is not valid.
+    """
+    key_prefix = _validate_redis_options(key_prefix, 1)
+    try:
+        client = client_from_url(url, **client_options)
+    except ConfigurationError:
+        raise
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid Redis URL: {exc}") from exc
+    return SdkRedisReader(client, key_prefix)

@@ -8,10 +8,10 @@ import sys
 import click
 
 from ..errors import SessionExistsError
-from ._connection import StoreTarget, open_store, store_options, store_target
+from ._click import Command
 from ._failures import CommandError
 from ._output import Output, plural
-from ._usage import Command
+from ._target import StoreTarget, open_target, store_options, store_target
 
 __all__ = ["fork_command", "remove_command"]
 
@@ -38,7 +38,7 @@ def _confirm(output: Output, target: StoreTarget, session_ids: tuple[str, ...]) 
 
 
 async def _remove(output: Output, target: StoreTarget, session_ids: tuple[str, ...]) -> None:
-    async with open_store(target) as store:
+    async with open_target(target) as store:
         deleted = await store.delete(*session_ids)
     missing = len(session_ids) - deleted
     absent = f" ({missing} did not exist)" if missing else ""
@@ -55,11 +55,10 @@ def remove_command(
     session_ids: tuple[str, ...],
     yes: bool,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Delete sessions with their metadata; asks first unless --yes."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     unique = tuple(dict.fromkeys(session_ids))
     if not yes:
         _confirm(output, target, unique)
@@ -69,7 +68,7 @@ def remove_command(
 async def _fork(
     output: Output, target: StoreTarget, source_id: str, new_id: str, *, replace: bool
 ) -> None:
-    async with open_store(target) as store:
+    async with open_target(target) as store:
         if not (await store.info(source_id)).exists:
             raise CommandError(
                 f"session {source_id!r} does not exist under prefix {target.prefix!r}"
@@ -96,9 +95,8 @@ def fork_command(
     new_id: str,
     replace: bool,
     url: str | None,
-    prefix: str,
-    cluster: bool,
+    prefix: str | None,
 ) -> None:
     """Copy session SRC, items, TTL and metadata, to a new session DST."""
-    target = store_target(url, prefix, cluster)
+    target = store_target(output, url, prefix)
     asyncio.run(_fork(output, target, source_id, new_id, replace=replace))
