@@ -1,4 +1,4 @@
-"""Redis backend: sessions, the store over them, and the ACL they need (records come from the core)."""
+"""Redis backend: sessions, the store over them, and the ACL they need."""
 
 from __future__ import annotations
 
