@@ -15,7 +15,7 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     from ._store import SessionStore
 
-__all__ = ["SCHEMES", "open_store", "scheme_of"]
+__all__ = ["PLAIN_SCHEME_OF_TLS", "SCHEMES", "open_store", "scheme_of"]
 
 # scheme -> "module:class" of the store serving it; the class has from_url(url, **options).
 SCHEMES: dict[str, str] = {
@@ -25,6 +25,10 @@ SCHEMES: dict[str, str] = {
     "redis+cluster": "openai_agents_session.redis:RedisSessionStore",
     "rediss+cluster": "openai_agents_session.redis:RedisSessionStore",
 }
+
+# The TLS schemes, and the scheme of the same store without TLS: a hint for a TLS client that
+# met a plain-text server (the handshake then only times out).
+PLAIN_SCHEME_OF_TLS: dict[str, str] = {"rediss": "redis", "rediss+cluster": "redis+cluster"}
 
 
 def scheme_of(url: str) -> str:

@@ -207,3 +207,44 @@ def test_every_store_command_works_with_the_operator_acl(
         assert result.code == 0, result.err
     assert store.ids() == {"a", "b"}
     assert "operator-pw-1" not in "".join(result.out + result.err for result in results)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_empty_prefix_is_a_usage_error_naming_the_prefix(run: Run, where: str) -> None:
+    """--prefix '' is the culprit, not the URL: exit 2 and a line about --prefix."""
+    options = ["--url", "redis://127.0.0.1:1", "--prefix", ""]
+    result = run(*options, "ls") if where == "before" else run("ls", *options)
+
+    assert result.code == 2
+    assert "Invalid value for '--prefix': must not be empty" in result.err
+    assert "URL" not in result.err.splitlines()[-1]
+
+
+@standalone
+def test_a_database_index_the_server_refuses_names_the_redacted_url(
+    run: Run, store: Store, password_server: RedisServer
+) -> None:
+    """'DB index is out of range' comes with the URL it is about, password hidden."""
+    url = f"{password_url(password_server)}/99"
+    result = run("ls", "--url", url)
+
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert result.err.startswith(f"error: redis://:***@127.0.0.1:{password_server.port}/99")
+    assert "out of range" in result.err
+    assert PASSWORD not in result.err
+
+
+@standalone
+def test_a_tls_url_to_a_plain_text_server_gets_a_tls_hint(
+    run: Run, store: Store, standalone_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rediss:// to a server without TLS: one line that says to use redis:// instead."""
+    monkeypatch.setattr("openai_agents_session.cli._target.SOCKET_TIMEOUT_S", 1.0)
+    url = f"rediss://127.0.0.1:{standalone_server.port}"
+    result = run("ls", "--url", url)
+
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert result.err.startswith(f"error: cannot connect to {url}: ")
+    assert "if the server does not speak TLS, use redis://" in result.err

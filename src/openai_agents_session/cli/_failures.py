@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from .._urls import PLAIN_SCHEME_OF_TLS
 from ..errors import BackendError, SessionError
 
 __all__ = ["CommandError", "about", "connecting_to", "describe"]
@@ -27,7 +28,17 @@ def connecting_to(label: str) -> Iterator[None]:
     except BackendError as exc:
         if exc.reason is None:
             raise
-        raise CommandError(f"cannot connect to {label}: {exc.reason}") from exc
+        reason = exc.reason + _tls_hint(label, exc.reason)
+        raise CommandError(f"cannot connect to {label}: {reason}") from exc
+
+
+def _tls_hint(label: str, reason: str) -> str:
+    """Say what to try when a TLS URL's handshake failed: most often, the server has no TLS."""
+    plain = PLAIN_SCHEME_OF_TLS.get(label.partition("://")[0].lower())
+    handshake = any(word in reason for word in ("Timeout connecting", "SSL", "wrong version"))
+    if plain is None or not handshake:
+        return ""
+    return f"; if the server does not speak TLS, use {plain}://"
 
 
 @contextlib.contextmanager

@@ -19,9 +19,9 @@ import redis
 import redis.asyncio as redis_asyncio
 import redis.cluster
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import AuthenticationError, ResponseError
+from redis.exceptions import AuthenticationError, NoPermissionError, ResponseError
 
-from ..errors import BackendError, BackendUnavailableError, ConfigurationError, WrongKeyTypeError
+from ..errors import ConfigurationError, WrongKeyTypeError
 from ._cancellation import await_cancellable, cancellation_requests
 from ._errors import DRIVER_ERRORS, map_driver_error
 from ._loops import enter_running_loop, in_running_loop, own_client
@@ -154,9 +154,7 @@ async def refuse_cluster_node(client: RedisClient) -> None:
         return
     try:
         info = await driver_call(client, client.info("cluster"), key="")
-    except BackendUnavailableError:
-        raise
-    except BackendError:  # INFO is not allowed for this user: nothing to check with
+    except NoPermissionError:  # INFO is not allowed for this user: nothing to check with
         return
     if int(info.get("cluster_enabled", 0)):
         raise ConfigurationError(
