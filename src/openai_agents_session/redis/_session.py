@@ -457,6 +457,8 @@ class RedisSession:
             ConfigurationError: A value is of the wrong type.
         """
         self._check_open()
+        if owner == "":
+            raise ConfigurationError("owner must be a non-empty str or None, got ''")
         args: list[str | int] = [self._ttl or 0]
         for name, value in (("title", title), ("owner", owner)):
             if value is ...:
