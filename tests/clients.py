@@ -67,8 +67,21 @@ class ClientSpec:
             return RedisCluster.from_url(self.url, **_options(**self.options))
         if self.kind == "sentinel":
             sentinel = Sentinel(list(self.sentinels), **_options())
-            client: RedisClient = sentinel.master_for(self.service_name, **_options())
-            return client
+            client: Any = sentinel.master_for(self.service_name, **_options())
+            close_master = client.aclose
+
+            async def aclose() -> None:
+                # The Sentinel's own clients (which found the master) close with the master's,
+                # or their connections are collected after their loop closed.
+                try:
+                    await close_master()
+                finally:
+                    for sentinel_client in sentinel.sentinels:
+                        await sentinel_client.aclose()
+
+            client.aclose = aclose
+            master: RedisClient = client
+            return master
         return redis_asyncio.from_url(self.url, **_options(**self.options))
 
 
