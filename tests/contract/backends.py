@@ -38,6 +38,7 @@ class ProcessTarget:
 
     open: Callable[[Any, str], tuple[Any, Callable[[], Awaitable[None]]]]
     args: Any
+    preload: tuple[str, ...] = ()
 
 
 class Backend(ABC):
@@ -113,7 +114,11 @@ class RedisBackend(Backend):
         return RedisSession(session_id, client, key_prefix=self.key_prefix, **options)
 
     def process_target(self) -> ProcessTarget:
-        return ProcessTarget(open_redis_session, (self._spec, self.key_prefix))
+        return ProcessTarget(
+            open_redis_session,
+            (self._spec, self.key_prefix),
+            preload=("clients", "redis.asyncio", "openai_agents_session.redis"),
+        )
 
     async def cleanup(self) -> None:
         try:

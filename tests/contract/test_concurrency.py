@@ -67,7 +67,10 @@ async def test_writers_in_separate_processes_lose_nothing(backend: Backend) -> N
     """4 processes x 50 appends on one session: all 200 items, each process's in order."""
     backend.require("concurrent_processes")
     target = backend.process_target()
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # One clean server process imports the writer's modules once; each writer is a fork of it,
+    # which starts in milliseconds where a spawned interpreter takes most of a second.
+    context.set_forkserver_preload(["contract.processes", *target.preload])
     processes = [
         context.Process(target=write_batches, args=(target.open, target.args, "multi", writer, 50))
         for writer in range(4)

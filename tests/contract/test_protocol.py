@@ -73,6 +73,7 @@ async def test_add_items_empty_batch_stores_nothing(backend: Backend) -> None:
     await session.add_items([])
     assert await session.get_items() == []
     assert (await backend.store.info("s")).exists is False
+    assert (await session.get_metadata()).created_at is None
     assert await backend.store.count_sessions() == 0
 
 

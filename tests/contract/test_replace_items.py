@@ -42,11 +42,12 @@ async def test_replace_items_swaps_the_history_and_keeps_metadata(backend: Backe
 
 
 async def test_replace_with_nothing_clears_the_session(backend: Backend) -> None:
-    """An empty replacement is a clear: no items and no session remain."""
+    """An empty replacement is a clear: no items, no metadata, no session remain."""
     session = backend.session("u")
     await session.add_items([user("1")])
     await session.replace_items([])
     assert await session.get_items() == []
+    assert (await session.get_metadata()).created_at is None
     assert await backend.store.count_sessions() == 0
 
 

@@ -24,8 +24,8 @@ _ids = itertools.count()
 
 
 @settings(
-    # 30 examples on each backend: more in all than the 150 on one server this replaced.
-    max_examples=30,
+    # 20 examples on each backend: more in all than the 150 on one server this replaced.
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
