@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clients import ACL_PASSWORD, ACL_USER, PASSWORD, TEST_PREFIX_ROOT, make_client
+from clients import (
+    ACL_PASSWORD,
+    ACL_USER,
+    PASSWORD,
+    TEST_PREFIX_ROOT,
+    TOPOLOGIES,
+    make_client,
+)
 from servers import (
     ClusterServers,
     RedisServer,
@@ -27,18 +34,6 @@ from servers import (
 
 from openai_agents_session.demo._local_server import embedded_server_binary
 from openai_agents_session.redis._driver import RedisClient
-
-# Each topology the behavioural tests run against.
-TOPOLOGIES = [
-    "standalone",
-    "decoded",
-    "password",
-    "acl",
-    "tls",
-    "cluster",
-    "sentinel",
-    "valkey",
-]
 
 _versions: dict[str, str] = {}
 

@@ -91,28 +91,6 @@ async def test_failed_append_that_never_reached_the_server_is_stored_by_the_retr
         await session.clear_session()
 
 
-async def test_identical_batches_from_separate_calls_are_all_stored(
-    redis_client: Any, key_prefix: str, cleanup: None
-) -> None:
-    """De-duplication is by batch id, never by content."""
-    session = RedisSession("s", redis_client, key_prefix=key_prefix)
-    for _ in range(3):
-        await session.add_items(BATCH)
-    assert await session.get_items() == BATCH * 3
-
-
-async def test_explicit_batch_id_is_applied_once_across_sessions(
-    redis_client: Any, key_prefix: str, cleanup: None
-) -> None:
-    """Two session objects (two workers) retrying with one batch_id store the batch once."""
-    first = RedisSession("s", redis_client, key_prefix=key_prefix, ttl=60)
-    second = RedisSession("s", redis_client, key_prefix=key_prefix, ttl=60)
-    await first.add_items(BATCH, batch_id="job-42")
-    await second.add_items(BATCH, batch_id="job-42")
-    await second.add_items(BATCH, batch_id="job-43")
-    assert await first.get_items() == BATCH * 2
-
-
 async def test_batch_ids_never_outlive_the_session(
     redis_client: Any, key_prefix: str, cleanup: None
 ) -> None:
@@ -156,14 +134,3 @@ async def test_cluster_retry_after_a_lost_reply_stores_the_batch_once(
         await client.aclose()
         for running in proxies.values():
             await running.stop()
-
-
-@pytest.mark.parametrize("batch_id", ["", "x" * 201, 42])
-async def test_invalid_batch_ids_are_refused_before_anything_is_sent(batch_id: Any) -> None:
-    """batch_id is a non-empty str of at most 200 characters."""
-    from openai_agents_session import ConfigurationError
-
-    client = redis_asyncio.Redis(port=1)  # never reached
-    with pytest.raises(ConfigurationError, match="batch_id"):
-        await RedisSession("s", client).add_items(BATCH, batch_id=batch_id)
-    await client.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -52,34 +51,6 @@ async def test_ids_in_the_reserved_form_are_refused(
         RedisSession("~m{1}x", redis_client, key_prefix=key_prefix)
 
 
-async def test_listing_shows_sessions_and_never_companions(
-    new_session: NewSession, redis_client: RedisClient, key_prefix: str
-) -> None:
-    """Companions live under the same prefix, and the store never lists them as sessions."""
-    for n in range(3):
-        await new_session(f"s{n}", owner="ada").add_items([ITEM])
-    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
-    assert sorted([s async for s in store.list_sessions()]) == ["s0", "s1", "s2"]
-    assert await store.count_sessions() == 3
-
-
-async def test_a_short_lived_session_does_not_expire_its_owners_index(
-    new_session: NewSession, redis_client: RedisClient, key_prefix: str
-) -> None:
-    """The index outlives every session in it; the expired one drops out of the listing."""
-    await new_session("long", ttl=3600, owner="ada").add_items([ITEM])
-    await new_session("forever", owner="ada").add_items([ITEM])
-    await new_session("short", ttl=1, owner="ada").add_items([ITEM])
-    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
-    assert {s.session_id for s in await store.owner_sessions("ada")} == {
-        "long",
-        "forever",
-        "short",
-    }
-    await asyncio.sleep(1.2)
-    assert {s.session_id for s in await store.owner_sessions("ada")} == {"long", "forever"}
-
-
 async def test_the_owners_index_lives_as_long_as_its_longest_session(
     new_session: NewSession, redis_client: RedisClient, key_prefix: str
 ) -> None:
@@ -89,16 +60,6 @@ async def test_the_owners_index_lives_as_long_as_its_longest_session(
     index = [key for key in await all_keys(redis_client, key_prefix) if "~o" in key]
     assert len(index) == 1
     assert await redis_client.ttl(index[0]) > 3000
-
-
-async def test_fork_adds_the_copy_to_its_owners_index_on_every_topology(
-    new_session: NewSession, redis_client: RedisClient, key_prefix: str
-) -> None:
-    """Same-slot (COPY) and cross-slot forks both list the fork under the owner."""
-    await new_session("src", ttl=60, owner="ada").add_items([ITEM])
-    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
-    await store.fork("src", "copy")
-    assert {s.session_id for s in await store.owner_sessions("ada")} == {"src", "copy"}
 
 
 async def test_popping_the_last_item_removes_every_companion(
@@ -113,8 +74,6 @@ async def test_popping_the_last_item_removes_every_companion(
     assert await session.pop_item() is None
     keys = await all_keys(redis_client, key_prefix)
     assert [key for key in keys if "~o" not in key] == []
-    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
-    assert await store.owner_sessions("ada") == []
 
 
 async def test_batch_ids_live_in_the_metadata_companion(
@@ -125,13 +84,12 @@ async def test_batch_ids_live_in_the_metadata_companion(
     assert len(await all_keys(redis_client, key_prefix)) == 2
 
 
-async def test_set_metadata_owner_change_moves_the_index_entry(
-    new_session: NewSession, redis_client: RedisClient, key_prefix: str
+async def test_metadata_shares_the_ttl_and_is_cleared_with_the_session(
+    new_session: NewSession, redis_client: RedisClient
 ) -> None:
-    """Changing the owner removes the session from the old index and adds it to the new."""
-    session = new_session("u", ttl=60, owner="ada")
+    """The metadata companion expires with the list and clear_session removes it."""
+    session = new_session(ttl=60)
     await session.add_items([ITEM])
-    await session.set_metadata(owner="bob")
-    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
-    assert await store.owner_sessions("ada") == []
-    assert [s.session_id for s in await store.owner_sessions("bob")] == ["u"]
+    assert 0 < await redis_client.ttl(session._meta_key) <= 60
+    await session.clear_session()
+    assert await redis_client.exists(session._meta_key) == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +85,6 @@ async def test_use_after_close_is_a_runtime_error_as_in_the_sdk(
 async def client(standalone_server: RedisServer) -> AsyncIterator[redis_asyncio.Redis]:
     async with redis_asyncio.from_url(standalone_server.url, socket_timeout=5) as client:
         yield client
-
-
-@pytest.fixture
-async def session(client: redis_asyncio.Redis, key_prefix: str) -> AsyncIterator[RedisSession]:
-    session = RedisSession("batches", client, key_prefix=key_prefix)
-    yield session
-    await session.clear_session()
 
 
 # from_url: the SDK's arguments.
@@ -204,23 +197,6 @@ async def test_runner_uses_dict_session_settings(
     await session.clear_session()
 
 
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        ({"limt": 5}, "limt"),
-        ({"limit": "many"}, "limit"),
-        ({"limit": -1}, "limit"),
-        (5, "SessionSettings or a dict"),
-    ],
-)
-def test_bad_session_settings_are_a_configuration_error(
-    client: redis_asyncio.Redis, settings: object, message: str
-) -> None:
-    """An unknown field, a wrong value or another type is refused at construction."""
-    with pytest.raises(ConfigurationError, match=message):
-        RedisSession("s", client, session_settings=settings)  # type: ignore[arg-type]
-
-
 # Synchronous clients.
 
 
@@ -242,41 +218,6 @@ async def test_sync_cluster_client_is_refused(cluster_servers: ClusterServers) -
             RedisSession("sync", sync_cluster)  # type: ignore[arg-type]
     finally:
         sync_cluster.close()
-
-
-# Batches that are not lists.
-
-
-def _generated() -> Iterator[dict[str, str]]:
-    yield ITEM
-
-
-@pytest.mark.parametrize(
-    "batch",
-    [ITEM, "hello", _generated(), {"a"}, None],
-    ids=["dict", "str", "generator", "set", "None"],
-)
-async def test_add_items_refuses_a_batch_that_is_not_a_list(
-    session: RedisSession, client: redis_asyncio.Redis, batch: object
-) -> None:
-    """A dict, a str or a generator is refused before anything is sent; nothing is stored."""
-    with pytest.raises(ConfigurationError, match="list"):
-        await session.add_items(batch)  # type: ignore[arg-type]
-    assert await client.exists(session.key) == 0
-
-
-async def test_add_items_refuses_an_empty_dict_too(
-    session: RedisSession,
-) -> None:
-    """{} is not an empty batch but a mistake: it is refused like any dict."""
-    with pytest.raises(ConfigurationError, match="list"):
-        await session.add_items({})  # type: ignore[arg-type]
-
-
-async def test_add_items_accepts_a_tuple(session: RedisSession) -> None:
-    """A tuple is an ordered, finite batch: it is stored like a list."""
-    await session.add_items((ITEM, {"role": "assistant", "content": "hello"}))  # type: ignore[arg-type]
-    assert await session.get_items() == [ITEM, {"role": "assistant", "content": "hello"}]
 
 
 # A cluster node behind a plain client.

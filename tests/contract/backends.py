@@ -1,0 +1,130 @@
+"""One adapter per backend: what the contract suite needs to know about a store, and no more.
+
+The contract tests talk to a backend only through an adapter: it builds sessions and a store
+over a namespace of their own (a fresh key prefix on Redis), opens extra connections for
+tests that need independent clients, says how another process reaches the same sessions, and
+deletes what it made. Its capability flags state what the backend promises, and the tests
+that need a promise skip the backends that do not make it.
+
+Session options use the contract's names (``ttl``, ``owner``, ``max_items``,
+``session_settings``); an adapter maps them to its backend's own spelling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from clients import TEST_PREFIX_ROOT, client_spec
+from contract.processes import open_redis_session
+
+from openai_agents_session import RedisSession, RedisSessionStore
+from openai_agents_session._store import SessionStore
+from openai_agents_session.redis._driver import RedisClient
+
+
+@dataclass(frozen=True)
+class ProcessTarget:
+    """How a child process opens a session of the same namespace: plain, picklable data.
+
+    ``open`` must be a module-level function; it gets ``(args, session_id)`` and returns the
+    session and a coroutine function that closes the connection it opened.
+    """
+
+    open: Callable[[Any, str], tuple[Any, Callable[[], Awaitable[None]]]]
+    args: Any
+    preload: tuple[str, ...] = ()
+
+
+class Backend(ABC):
+    """The contract suite's view of one backend.
+
+    Attributes:
+        name: The test id of this backend and topology, e.g. ``redis-cluster``.
+        exactly_once: ``add_items`` with a ``batch_id`` stores the batch once, and an
+            identical retry after a failed call reuses the failed call's batch id.
+        ttl_resolution_s: How late a session may still be readable after its TTL ran out.
+        concurrent_processes: Writers in separate processes may share one session.
+    """
+
+    name: str
+    exactly_once: bool = False
+    ttl_resolution_s: float = 1.0
+    concurrent_processes: bool = False
+
+    @property
+    @abstractmethod
+    def store(self) -> SessionStore:
+        """The store of this test's namespace."""
+
+    @abstractmethod
+    def session(self, session_id: str, **options: Any) -> Any:
+        """Return a session of this test's namespace over the shared connection."""
+
+    @abstractmethod
+    async def session_on_new_connection(self, session_id: str, **options: Any) -> Any:
+        """Return a session over a connection of its own; ``cleanup`` closes it."""
+
+    @abstractmethod
+    def process_target(self) -> ProcessTarget:
+        """Return how another process opens sessions of this namespace."""
+
+    @abstractmethod
+    async def cleanup(self) -> None:
+        """Delete everything this test wrote and close every connection it opened."""
+
+    def require(self, capability: str) -> None:
+        """Skip the test unless this backend claims ``capability``."""
+        if not getattr(self, capability):
+            pytest.skip(f"{self.name} does not claim {capability}")
+
+
+class RedisBackend(Backend):
+    """Redis of one topology; the namespace is a fresh key prefix under the test root."""
+
+    exactly_once = True
+    # TTLs are whole seconds and an expired key is never returned.
+    ttl_resolution_s = 1.0
+    concurrent_processes = True
+
+    def __init__(self, request: pytest.FixtureRequest, topology: str) -> None:
+        self.name = f"redis-{topology}"
+        self.topology = topology
+        self._spec = client_spec(request, topology)
+        self.client: RedisClient = self._spec.connect()
+        self.key_prefix = f"{TEST_PREFIX_ROOT}:{uuid.uuid4().hex[:12]}"
+        self._store = RedisSessionStore(self.client, key_prefix=self.key_prefix)
+        self._extra_clients: list[RedisClient] = []
+
+    @property
+    def store(self) -> RedisSessionStore:
+        return self._store
+
+    def session(self, session_id: str, **options: Any) -> RedisSession:
+        return RedisSession(session_id, self.client, key_prefix=self.key_prefix, **options)
+
+    async def session_on_new_connection(self, session_id: str, **options: Any) -> RedisSession:
+        client = self._spec.connect()
+        self._extra_clients.append(client)
+        return RedisSession(session_id, client, key_prefix=self.key_prefix, **options)
+
+    def process_target(self) -> ProcessTarget:
+        return ProcessTarget(
+            open_redis_session,
+            (self._spec, self.key_prefix),
+            preload=("clients", "redis.asyncio", "openai_agents_session.redis"),
+        )
+
+    async def cleanup(self) -> None:
+        try:
+            keys = [k async for k in self.client.scan_iter(match=f"*{self.key_prefix}:*")]
+            for key in keys:  # one by one: on a cluster the keys live in many slots
+                await self.client.delete(key)
+        finally:
+            await asyncio.gather(*(c.aclose() for c in self._extra_clients))
+            await self.client.aclose()
