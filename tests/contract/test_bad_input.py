@@ -99,11 +99,6 @@ async def test_refused_metadata_writes_nothing(backend: Backend) -> None:
     assert await session.get_metadata() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="set_metadata(owner='') writes before it validates: the stored owner is removed "
-    "(and an empty session gets a created_at) although ConfigurationError is raised",
-)
 async def test_refused_empty_owner_writes_nothing(backend: Backend) -> None:
     """set_metadata(owner="") is refused and leaves the stored owner and title in place."""
     session = backend.session("s", owner="ada")
