@@ -42,7 +42,8 @@ _STDOUT = "stdout.log"
 # A JVM start takes 2-5 s on a busy machine; the bound only keeps a broken start from hanging.
 _READY_TIMEOUT = 60.0
 _PORT_ATTEMPTS = 3
-_PORT_IN_USE = "Could not start server on port"
+# What Jetty prints when the port is taken.
+_PORT_IN_USE = "Address already in use"
 
 
 class _PortInUseError(ServerStartError):
