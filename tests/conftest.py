@@ -1,4 +1,4 @@
-"""Fixtures: private Redis servers of every topology, clients over them, and key hygiene.
+"""Fixtures: private Redis servers of every topology, DynamoDB Local, clients, and key hygiene.
 
 Servers are started lazily, once per test session (and per xdist worker), on free loopback
 ports, and stopped by pid at the end. A server that cannot be started fails the run.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from clients import (
@@ -20,6 +20,7 @@ from clients import (
     TOPOLOGIES,
     make_client,
 )
+from dynamodb_servers import DynamoDBLocal, dynamodb_client, start_dynamodb_local
 from servers import (
     ClusterServers,
     RedisServer,
@@ -34,6 +35,9 @@ from servers import (
 
 from openai_agents_session.demo._local_server import embedded_server_binary
 from openai_agents_session.redis._driver import RedisClient
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 _versions: dict[str, str] = {}
 
@@ -129,6 +133,22 @@ def valkey_server(servers_dir: Path) -> Iterator[RedisServer]:
     _record("valkey", server)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(servers_dir: Path) -> Iterator[DynamoDBLocal]:
+    """An in-memory DynamoDB Local shared by the session; each test owns the tables it makes."""
+    server = start_dynamodb_local(servers_dir / "dynamodb-local")
+    _versions["dynamodb-local"] = server.version
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def dynamodb(dynamodb_local: DynamoDBLocal) -> AsyncIterator[DynamoDBClient]:
+    """A fresh aiobotocore client of DynamoDB Local, closed after the test."""
+    async with dynamodb_client(dynamodb_local) as client:
+        yield client
 
 
 @pytest.fixture(params=TOPOLOGIES)
