@@ -23,6 +23,18 @@ async def test_created_at_is_set_once_and_updated_at_advances(backend: Backend) 
     assert second.updated_at >= first.updated_at
 
 
+async def test_setting_metadata_after_the_first_append_keeps_created_at(backend: Backend) -> None:
+    """A title set after the first turn does not move created_at past updated_at."""
+    session = backend.session("s", ttl=60)
+    await session.add_items([user("1")])
+    first = await session.get_metadata()
+    await session.set_metadata(title="Trip")
+    after = await session.get_metadata()
+    assert after.created_at == first.created_at
+    assert after.created_at is not None and after.updated_at is not None
+    assert after.created_at <= after.updated_at
+
+
 async def test_user_fields_are_set_kept_and_removed(backend: Backend) -> None:
     """Omitted fields stay, None removes one, tags round-trip."""
     session = backend.session("s", ttl=60)

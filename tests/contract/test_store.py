@@ -86,6 +86,7 @@ async def test_fork_copies_items_ttl_and_metadata(backend: Backend) -> None:
     assert (info.metadata.title, info.metadata.tags) == ("original", ("t",))
     assert info.metadata.created_at is not None and before.created_at is not None
     assert info.metadata.created_at > before.created_at
+    assert info.metadata.updated_at == info.metadata.created_at  # a new session, written now
     assert await source.get_metadata() == before
     await backend.session("copy").add_items([user("only in the copy")])
     assert len(await source.get_items()) == 2500

@@ -230,7 +230,7 @@ class RedisSessionStore:
 
         Uses the server's COPY when both keys share a slot (always, without a cluster);
         otherwise the items are copied in chunks and published atomically. The fork keeps
-        the source's TTL and metadata, with its own ``created_at``.
+        the source's TTL and metadata, with its own ``created_at`` and ``updated_at``.
 
         Raises:
             SessionExistsError: ``new_id`` exists and ``replace`` is False.
@@ -259,7 +259,7 @@ class RedisSessionStore:
             info = await self.info(source_id)
             items = [item async for item in self._read_items(source)]
             record = SessionRecord(new_id, items, info.ttl_seconds, info.metadata)
-            copied = await self._publish(record, replace=replace, fresh_created_at=True)
+            copied = await self._publish(record, replace=replace, fresh_timestamps=True)
         if copied < 0:
             raise SessionExistsError(f"session {new_id!r} exists; pass replace=True to overwrite")
         return copied
@@ -290,7 +290,7 @@ class RedisSessionStore:
             ItemEncodeError: An item cannot be stored; nothing is written.
             WrongKeyTypeError: The destination key holds a value that is not a list.
         """
-        return await self._publish(record, replace=replace, fresh_created_at=False) >= 0
+        return await self._publish(record, replace=replace, fresh_timestamps=False) >= 0
 
     async def owner_sessions(
         self, owner: str, *, offset: int = 0, count: int = 20
@@ -386,7 +386,7 @@ class RedisSessionStore:
             start += CHUNK_ITEMS
 
     async def _publish(
-        self, record: SessionRecord, *, replace: bool, fresh_created_at: bool
+        self, record: SessionRecord, *, replace: bool, fresh_timestamps: bool
     ) -> int:
         target = session_key(self._key_prefix, validate_session_id(record.session_id))
         staging = staging_key(self._key_prefix, record.session_id)
@@ -399,13 +399,13 @@ class RedisSessionStore:
             await self._call(pipe.execute())
         metadata = record.metadata
         fields = metadata_fields(metadata)
-        if fresh_created_at and metadata.created_at is not None:
-            fields = _without(fields, "c")
+        if fresh_timestamps and metadata.created_at is not None:
+            fields = _without(_without(fields, "c"), "u")
         keys = [staging, target, meta_key(self._key_prefix, record.session_id)]
         args: list[str | int] = ["1" if replace else "0", record.ttl_seconds or 0, *fields]
         script = scripts_for(self._client).publish_session
         written = int(await self._call(script(keys=keys, args=args), target))
-        if written < 0 and fresh_created_at:
+        if written < 0 and fresh_timestamps:
             return -1
         if written > 0 and metadata.owner:
             published = self.session(

@@ -24,9 +24,10 @@ redis.call('DEL', KEYS[4])
 local time = redis.call('TIME')
 local now = time[1] .. string.format('%06d', tonumber(time[2]))
 if redis.call('COPY', KEYS[3], KEYS[4]) == 1 then
-    -- The fork is a new session: its own created_at, none of the source's batch ids.
+    -- The fork is a new session, written now: its own timestamps, none of the source's
+    -- batch ids.
     redis.call('HDEL', KEYS[4], 'b')
-    redis.call('HSET', KEYS[4], 'c', now)
+    redis.call('HSET', KEYS[4], 'c', now, 'u', now)
 else
     redis.call('HSET', KEYS[4], 'c', now, 'u', now)
     local ttl = redis.call('PTTL', KEYS[2])

@@ -24,7 +24,7 @@ redis.call('RENAME', KEYS[1], KEYS[2])
 if #ARGV > 2 then
     redis.call('HSET', KEYS[3], unpack(ARGV, 3))
 end
--- A record without timestamps (or a fork, which gets its own created_at) starts its life now.
+-- A record without timestamps (or a fork, which gets its own) starts its life now.
 local time = redis.call('TIME')
 local now = time[1] .. string.format('%06d', tonumber(time[2]))
 redis.call('HSETNX', KEYS[3], 'c', now)

@@ -4,10 +4,15 @@
 -- ARGV[1]  the session's time to live in seconds; 0 for none
 -- ARGV[2..] field, value, field, value, ...; an empty value deletes the field
 -- Returns  the owner before the change, or false when there was none.
-local previous_owner = redis.call('HGET', KEYS[1], 'owner')
-if redis.call('HEXISTS', KEYS[1], 'c') == 0 then
-    local time = redis.call('TIME')
-    redis.call('HSET', KEYS[1], 'c', time[1] .. string.format('%06d', tonumber(time[2])))
+local previous_owner, created, updated = unpack(redis.call('HMGET', KEYS[1], 'owner', 'c', 'u'))
+if not created then
+    -- An append leaves c out while it equals u: then u is when the session was created.
+    if updated then
+        redis.call('HSET', KEYS[1], 'c', updated)
+    else
+        local time = redis.call('TIME')
+        redis.call('HSET', KEYS[1], 'c', time[1] .. string.format('%06d', tonumber(time[2])))
+    end
 end
 for i = 2, #ARGV, 2 do
     if ARGV[i + 1] == '' then
