@@ -37,6 +37,8 @@ class Scripts:
     index_session: AsyncScript
     fork_session: AsyncScript
     publish_session: AsyncScript
+    read_tail: AsyncScript
+    replace_suffix: AsyncScript
 
 
 _registered: weakref.WeakKeyDictionary[RedisClient, Scripts] = weakref.WeakKeyDictionary()
@@ -54,6 +56,8 @@ def scripts_for(client: RedisClient) -> Scripts:
             index_session=client.register_script(load_script("index_session")),
             fork_session=client.register_script(load_script("fork_session")),
             publish_session=client.register_script(load_script("publish_session")),
+            read_tail=client.register_script(load_script("read_tail")),
+            replace_suffix=client.register_script(load_script("replace_suffix")),
         )
         _registered[client] = scripts
     return scripts

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from agents import TResponseInputItem
     from agents.memory import SessionSettings
+    from agents.memory.session import _CompactionSnapshot
     from redis.commands.core import AsyncScript
     from typing_extensions import Self
 
@@ -311,6 +312,46 @@ class RedisSession:
         """Replace history for the SDK's compaction, which looks this hook up on the type."""
         await self.replace_items(items)
         return True
+
+    async def _get_compaction_snapshot(self, limit: int) -> _CompactionSnapshot | None:
+        """Read the newest ``limit`` items for the SDK's compaction, with an atomic replacer.
+
+        The SDK looks this hook up to compact a long session without reading all of it:
+        ``replace_suffix(start, output)`` swaps the snapshot's items from ``start`` on for
+        ``output`` in one script, and only while they are still the session's newest items
+        (an append meanwhile makes it change nothing and return False). None when the SDK has
+        no such hook, for a subclass (which may transform items), or when a snapshot item
+        cannot be decoded: the SDK then reads the whole history.
+        """
+        try:
+            from agents.memory.session import _CompactionSnapshot
+        except ImportError:  # an SDK without bounded compaction
+            return None
+        if type(self) is not RedisSession or limit < 1:
+            return None
+        self._check_open()
+        length, raw = await self._run_script(self._scripts.read_tail, [self._key], [limit])
+        payloads: list[bytes] = list(raw)
+        try:
+            items = [decode_item(payload) for payload in payloads]
+        except ItemDecodeError:
+            return None
+
+        async def replace_suffix(start: int, output: list[TResponseInputItem]) -> bool:
+            expected = payloads[start:]
+            if not expected:
+                return False
+            validate_batch(output)
+            args: list[bytes | str | int] = [
+                self._ttl or 0,
+                len(expected),
+                *expected,
+                *encode_items(output),
+            ]
+            keys = [self._key, self._meta_key]
+            return bool(await self._run_script(self._scripts.replace_suffix, keys, args))
+
+        return _CompactionSnapshot(items, int(length) <= len(payloads), replace_suffix)
 
     async def _write(
         self, items: Sequence[TResponseInputItem], batch_id: str | None, *, replace: bool
