@@ -80,13 +80,17 @@ class RedisSession:
     """Conversation history of one session, stored as a Redis list.
 
     Writes one list at ``"{key_prefix}:{session_id}"``: one compact JSON object per item,
-    oldest first, the format 0.1.0 wrote and reads. What each operation costs:
+    oldest first, the format 0.1.0 wrote and reads; beside it one companion hash (metadata and
+    recent batch ids, see ``_keys``). What each operation costs:
 
     - ``get_items(limit)``: one LRANGE of the last ``limit`` items, O(limit).
-    - ``add_items(items)``: one EVALSHA that appends the batch and refreshes the TTL,
-      atomically; a key of another type is refused before anything is written.
-    - ``pop_item()``: one RPOP.
-    - ``clear_session()``: one EVALSHA that deletes the list, refusing a key of another type.
+    - ``add_items(items)``: one EVALSHA that skips a batch id it applied, appends the batch,
+      updates the metadata and refreshes the TTL, atomically (7 server commands); a key of
+      another type is refused before anything is written.
+    - ``replace_items(items)``: the same script, replacing the list whole.
+    - ``pop_item()``: one EVALSHA: RPOP, and the companion goes with the last item.
+    - ``clear_session()``: one EVALSHA that deletes list and companion, refusing a key of
+      another type.
 
     Every key of a session is in one cluster slot, so the same code serves a plain client,
     a Sentinel-managed master and a ``RedisCluster``.
