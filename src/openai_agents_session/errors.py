@@ -10,7 +10,8 @@ SessionError                     base of everything we raise
 ├── ItemEncodeError              an item cannot be stored as JSON (also a TypeError)
 ├── ItemDecodeError              a stored payload cannot be decoded (also a ValueError)
 └── BackendError                 the store failed; __cause__ holds the driver error
-    ├── BackendUnavailableError  connection refused, timeout, failover
+    ├── BackendUnavailableError  connection refused, timeout, failover, throttling
+    ├── ConflictError            a conditional write lost to concurrent writers
     ├── ReplicationError         fewer replicas than required acknowledged a write in time
     └── WrongKeyTypeError        the session's key holds another type of value
 ```
@@ -26,6 +27,7 @@ __all__ = [
     "BackendError",
     "BackendUnavailableError",
     "ConfigurationError",
+    "ConflictError",
     "EventLoopError",
     "ItemDecodeError",
     "ItemEncodeError",
@@ -91,6 +93,21 @@ class BackendError(SessionError):
 
 class BackendUnavailableError(BackendError):
     """Raised when the store cannot be reached: refused connection, timeout, failover."""
+
+
+class ConflictError(BackendError):
+    """Raised when a conditional write lost to concurrent writers more often than allowed.
+
+    Nothing of the failed call was applied; retrying the same call is safe, and an append
+    retried with the same items (or the same ``batch_id``) is stored at most once.
+
+    Attributes:
+        reasons: The store's reason for each action of a cancelled transaction, in order
+            (``"ConditionalCheckFailed"``, ``"TransactionConflict"``, ``"None"``); empty when
+            the store gave none.
+    """
+
+    reasons: tuple[str, ...] = ()
 
 
 class ReplicationError(BackendError):

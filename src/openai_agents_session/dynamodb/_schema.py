@@ -1,0 +1,268 @@
+"""The DynamoDB table layout, declared in one place: keys, attributes and the table itself.
+
+One table holds every session; a session is one partition (``pk`` = the session id) of
+items sorted by ``sk``:
+
+===================  =====================================================================
+``sk``               holds
+===================  =====================================================================
+``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
+``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner
+===================  =====================================================================
+
+Sequence numbers are zero-padded hex, so string order is numeric order, and ``~meta`` sorts
+after every message: one descending Query from ``~meta`` reads the state first, then the newest
+messages. The live messages are exactly the sequence numbers in ``[floor, next_seq)``: an
+append writes at ``next_seq``, a pop removes ``next_seq - 1``, a clear moves ``floor`` up to
+``next_seq``. ``ttl`` (epoch seconds) is the session's authoritative expiry, checked on every
+read and write, and the attribute DynamoDB's TTL sweeper reads. 0.1.0's table (partition key
+``session_id`` only) cannot be reused: a key schema never changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BackendUnavailableError, ConfigurationError
+from ._driver import error_code, mapped_errors
+
+if TYPE_CHECKING:
+    from ._driver import DynamoDBClient
+
+__all__ = [
+    "BATCH_ATTRIBUTE",
+    "MESSAGE_PREFIX",
+    "META_SK",
+    "MIGRATE_COMMAND",
+    "PARTITION_KEY",
+    "PAYLOAD_ATTRIBUTE",
+    "SORT_KEY",
+    "TTL_ATTRIBUTE",
+    "Meta",
+    "check_table",
+    "create_table_if_not_exists",
+    "key",
+    "message_item",
+    "message_sk",
+    "meta_from_item",
+    "payload_of",
+    "seq_of",
+]
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+MESSAGE_PREFIX = "m#"
+META_SK = "~meta"
+PAYLOAD_ATTRIBUTE = "v"
+BATCH_ATTRIBUTE = "b"
+TTL_ATTRIBUTE = "ttl"
+# 16 hex digits: every seq a 64-bit counter can reach sorts by its string.
+_SEQ_DIGITS = 16
+# The partition key 0.1.0 used, alone: its tables must be migrated, not written to.
+_LEGACY_PARTITION_KEY = "session_id"
+MIGRATE_COMMAND = "openai-agents-session migrate"
+_ACTIVE_POLL_SECONDS = 0.5
+_ACTIVE_TIMEOUT_SECONDS = 300.0
+
+
+def message_sk(seq: int) -> str:
+    """Return the sort key of the message at ``seq``: ``m#`` and 16 zero-padded hex digits."""
+    return f"{MESSAGE_PREFIX}{seq:0{_SEQ_DIGITS}x}"
+
+
+def seq_of(sk: str) -> int:
+    """Return the sequence number a message's sort key holds."""
+    return int(sk[len(MESSAGE_PREFIX) :], 16)
+
+
+def key(session_id: str, sk: str) -> dict[str, Any]:
+    """Return the primary key of one item of a session."""
+    return {PARTITION_KEY: {"S": session_id}, SORT_KEY: {"S": sk}}
+
+
+def message_item(
+    session_id: str, seq: int, payload: bytes, batch_id: str | None = None
+) -> dict[str, Any]:
+    """Return the attributes of a message; the first of a batch carries the batch id."""
+    item = key(session_id, message_sk(seq))
+    item[PAYLOAD_ATTRIBUTE] = {"S": payload.decode()}
+    if batch_id is not None:
+        item[BATCH_ATTRIBUTE] = {"S": batch_id}
+    return item
+
+
+def payload_of(item: Mapping[str, Any]) -> bytes | str:
+    """Return the stored JSON of a message, or a placeholder that does not decode."""
+    value = item.get(PAYLOAD_ATTRIBUTE)
+    if isinstance(value, Mapping):
+        text = value.get("S")
+        if isinstance(text, str):
+            return text.encode()
+        binary = value.get("B")
+        if isinstance(binary, bytes):
+            return binary
+    return f"<attribute {PAYLOAD_ATTRIBUTE!r} is {value!r}, not a string>"
+
+
+@dataclass(frozen=True)
+class Meta:
+    """A session's state as its META item holds it.
+
+    Attributes:
+        exists: Whether the META item exists; a session without one is empty.
+        next_seq: The sequence number the next append writes.
+        floor: The lowest live sequence number; those below were cleared.
+        expires_at: Epoch seconds after which the session is gone, or None.
+    """
+
+    exists: bool = False
+    next_seq: int = 0
+    floor: int = 0
+    expires_at: int | None = None
+
+    def expired(self, now: int) -> bool:
+        """Whether the session has expired at ``now`` (epoch seconds)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+    def live_count(self, now: int) -> int:
+        """How many messages are live at ``now``."""
+        if not self.exists or self.expired(now):
+            return 0
+        return self.next_seq - self.floor
+
+
+def _number(item: Mapping[str, Any], name: str) -> int | None:
+    value = item.get(name)
+    if isinstance(value, Mapping) and isinstance(value.get("N"), str):
+        return int(value["N"])
+    return None
+
+
+def meta_from_item(item: Mapping[str, Any] | None) -> Meta:
+    """Return the state a META item holds; None (no item) is an empty, new session."""
+    if not item:
+        return Meta()
+    return Meta(
+        exists=True,
+        next_seq=_number(item, "next_seq") or 0,
+        floor=_number(item, "floor") or 0,
+        expires_at=_number(item, TTL_ATTRIBUTE),
+    )
+
+
+async def check_table(client: DynamoDBClient, table_name: str) -> None:
+    """Check that ``table_name`` has this library's key schema.
+
+    Raises:
+        ConfigurationError: The table has another key schema; for a table of 0.1.0 (partition
+            key ``session_id`` only) the message names the migrate command.
+        BackendError: The table does not exist or cannot be described.
+    """
+    with mapped_errors():
+        described = await client.describe_table(TableName=table_name)
+    _check_key_schema(table_name, described["Table"])
+
+
+def _check_key_schema(table_name: str, table: Mapping[str, Any]) -> None:
+    schema = {entry["KeyType"]: entry["AttributeName"] for entry in table.get("KeySchema", [])}
+    types = {
+        entry["AttributeName"]: entry["AttributeType"]
+        for entry in table.get("AttributeDefinitions", [])
+    }
+    expected = {"HASH": PARTITION_KEY, "RANGE": SORT_KEY}
+    if schema == expected and types.get(PARTITION_KEY) == types.get(SORT_KEY) == "S":
+        return
+    if schema == {"HASH": _LEGACY_PARTITION_KEY}:
+        raise ConfigurationError(
+            f"table {table_name!r} has the layout of openai-agents-session 0.1.0 (partition key "
+            f"{_LEGACY_PARTITION_KEY!r} only), which this version cannot write; copy its "
+            f"sessions into a new table with `{MIGRATE_COMMAND}`"
+        )
+    shown = ", ".join(f"{name} ({kind})" for kind, name in sorted(schema.items()))
+    raise ConfigurationError(
+        f"table {table_name!r} has the key schema {shown or 'none'}; expected partition key "
+        f"{PARTITION_KEY!r} (S, HASH) and sort key {SORT_KEY!r} (S, RANGE)"
+    )
+
+
+async def create_table_if_not_exists(
+    client: DynamoDBClient, table_name: str, *, enable_ttl: bool = True
+) -> bool:
+    """Create the sessions table (on-demand billing) unless it exists, and wait until ACTIVE.
+
+    An existing table is checked instead: it must have this library's key schema.
+
+    Args:
+        client: An aiobotocore DynamoDB client; it stays the caller's.
+        table_name: The table to create or check.
+        enable_ttl: Turn on DynamoDB's TTL sweeper on the ``ttl`` attribute, so expired
+            sessions are eventually deleted (they are never returned once expired either way).
+
+    Returns:
+        True when the table was created, False when it existed.
+
+    Raises:
+        ConfigurationError: The existing table has another key schema (see `check_table`).
+        BackendError: The store refused or failed the request.
+    """
+    created = True
+    try:
+        with mapped_errors():
+            await client.create_table(
+                TableName=table_name,
+                AttributeDefinitions=[
+                    {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
+                    {"AttributeName": SORT_KEY, "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+                    {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+    except Exception as exc:
+        if error_code(exc) != "ResourceInUseException":
+            raise
+        created = False
+    table = await _wait_active(client, table_name)
+    _check_key_schema(table_name, table)
+    if enable_ttl:
+        await _enable_ttl(client, table_name)
+    return created
+
+
+async def _wait_active(client: DynamoDBClient, table_name: str) -> Mapping[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _ACTIVE_TIMEOUT_SECONDS
+    while True:
+        with mapped_errors():
+            table: Mapping[str, Any] = (await client.describe_table(TableName=table_name))["Table"]
+        if table.get("TableStatus") == "ACTIVE":
+            return table
+        if loop.time() >= deadline:
+            raise BackendUnavailableError(
+                f"table {table_name!r} is still {table.get('TableStatus')!r} after "
+                f"{_ACTIVE_TIMEOUT_SECONDS:.0f} s; expected ACTIVE"
+            )
+        await asyncio.sleep(_ACTIVE_POLL_SECONDS)
+
+
+async def _enable_ttl(client: DynamoDBClient, table_name: str) -> None:
+    with mapped_errors():
+        described = await client.describe_time_to_live(TableName=table_name)
+    current = described.get("TimeToLiveDescription", {})
+    if current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        if current.get("AttributeName") != TTL_ATTRIBUTE:
+            raise ConfigurationError(
+                f"table {table_name!r} has TTL on {current.get('AttributeName')!r}; expected "
+                f"{TTL_ATTRIBUTE!r}, or create it with enable_ttl=False"
+            )
+        return
+    with mapped_errors():
+        await client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )

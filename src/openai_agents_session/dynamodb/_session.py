@@ -1,0 +1,778 @@
+"""DynamoDBSession: one item per message and a META item per session, in one shared table.
+
+The layout is in ``_schema``: messages at ``m#<16 hex seq>``, the state at ``~meta`` (next
+sequence number, floor, expiry). Every write is conditioned on the META it expects, so
+concurrent writers of one session never overwrite each other, and an expired session is
+neither returned nor revived before DynamoDB's sweeper deletes it. What each operation costs
+(a strongly consistent read is 1 RCU per 4 KB; a transactional write 2 WCU per KB):
+
+- ``get_items(limit)``: one consistent Query of META and the newest ``limit`` items; only
+  ``limit=None`` (or corrupt items in the window) reads further 1 MB pages.
+- ``add_items(items)``: one ``TransactWriteItems`` of the META update and one Put per item;
+  its seqs come from the META this object last saw, so an append needs no read first. A
+  writer that lost a race re-bases on the META the cancellation returns and tries again.
+- ``pop_item()``: one Query of META and the newest item, then one transaction of the META
+  update and a Delete.
+- ``clear_session()``: one UpdateItem that moves the floor (readers see an empty session at
+  once), then a Query of the old keys and 25-key BatchWriteItems deleting them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from aiobotocore.client import AioBaseClient
+from aiobotocore.session import AioSession
+from botocore.client import BaseClient
+
+from .._items import decode_item, decode_valid, encode_items
+from .._validation import (
+    coerce_session_settings,
+    validate_batch,
+    validate_batch_id,
+    validate_count,
+    validate_limit,
+    validate_session_id,
+)
+from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
+from ._driver import DynamoDBClient, error_code, mapped_errors
+from ._schema import (
+    META_SK,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+    Meta,
+    check_table,
+    key,
+    message_item,
+    message_sk,
+    meta_from_item,
+    payload_of,
+    seq_of,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from agents import TResponseInputItem
+    from agents.memory import SessionSettings
+    from typing_extensions import Self
+
+__all__ = ["DynamoDBSession"]
+
+logger = logging.getLogger("openai_agents_session.dynamodb")
+
+URL_SCHEME = "dynamodb"
+# TransactWriteItems takes at most 100 actions (one is the META update) and 4 MB.
+MAX_TRANSACTION_ACTIONS = 100
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+MAX_ITEM_BYTES = 400 * 1024
+# Bytes a message item spends beside its payload: attribute names, keys, the batch id.
+_ITEM_OVERHEAD_BYTES = 64
+# How often add_items and pop_item re-base after losing a race before raising ConflictError.
+MAX_CONFLICT_ATTEMPTS = 64
+# Back-off after a lost race: full jitter, doubling from the base up to the cap.
+_BACKOFF_BASE_SECONDS = 0.002
+_BACKOFF_CAP_SECONDS = 0.1
+# BatchWriteItem takes at most 25 requests; unprocessed ones are retried this often.
+_BATCH_WRITE_SIZE = 25
+_BATCH_WRITE_ATTEMPTS = 8
+# ClientRequestToken is at most 36 characters.
+_TOKEN_LENGTH = 36
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_URL_OPTIONS = ("region", "endpoint_url")
+_NAMES = {
+    "#next": "next_seq",
+    "#floor": "floor",
+    "#ttl": TTL_ATTRIBUTE,
+    "#updated": "updated_at",
+    "#created": "created_at",
+}
+
+
+def _new_batch_id() -> str:
+    return base64.urlsafe_b64encode(os.urandom(12)).decode()
+
+
+def request_token(table_name: str, session_id: str, batch_id: str) -> str:
+    """Return the ``ClientRequestToken`` of a batch: the same batch always sends the same one."""
+    digest = hashlib.sha256(f"{table_name}\0{session_id}\0{batch_id}".encode()).hexdigest()
+    return digest[:_TOKEN_LENGTH]
+
+
+def _validate_table_name(table_name: object) -> str:
+    if not isinstance(table_name, str) or not _TABLE_NAME.fullmatch(table_name):
+        raise ConfigurationError(
+            f"table_name must be 3 to 255 letters, digits, '_', '-' or '.', got {table_name!r}"
+        )
+    return table_name
+
+
+def _validate_client(client: object) -> None:
+    if isinstance(client, BaseClient) and not isinstance(client, AioBaseClient):
+        raise ConfigurationError(
+            "dynamodb_client is a synchronous botocore client; expected an aiobotocore client: "
+            "aiobotocore.session.get_session().create_client('dynamodb', ...)"
+        )
+
+
+def _validate_ttl_seconds(ttl_seconds: object) -> int | None:
+    if ttl_seconds is None:
+        return None
+    if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
+        raise ConfigurationError(f"ttl_seconds must be a positive int or None, got {ttl_seconds!r}")
+    return ttl_seconds
+
+
+async def _backoff(attempt: int) -> None:
+    cap = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)
+    await asyncio.sleep(random.uniform(0, cap))  # jitter, not a secret
+
+
+class DynamoDBSession:
+    """Conversation history of one session, stored as one DynamoDB item per message.
+
+    Writes, in the table it is given, the partition ``pk = session_id``: a META item
+    (``sk = "~meta"``) and one item per message (``sk = "m#<seq>"``, the item's JSON in ``v``).
+    What each operation costs is in the module's docstring: one consistent Query per read and
+    one transaction per append, whatever the history's length.
+
+    Concurrent writers of one session (other objects, processes or hosts) are safe: every
+    write is conditioned on the META it expects, a writer that lost re-bases and retries, and
+    each writer's items keep their order. A payload that is not a JSON object is skipped
+    with a logged warning, never returned.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        dynamodb_client: DynamoDBClient,
+        table_name: str,
+        *,
+        ttl_seconds: int | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
+        max_items: int | None = None,
+        owner: str | None = None,
+    ) -> None:
+        """Create a session over a client the caller owns.
+
+        Args:
+            session_id: Unique identifier of the conversation; any non-empty string not
+                starting with ``~``.
+            dynamodb_client: An aiobotocore DynamoDB client. It stays the caller's:
+                ``close()`` leaves it open.
+            table_name: The table, with this library's layout (`create_table_if_not_exists`).
+            ttl_seconds: Seconds the session lives after its last ``add_items``; None never
+                expires. An expired session reads as empty and an append starts it anew.
+            session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``:
+                a ``SessionSettings`` or a dict of its fields.
+            max_items: Keep at most this many of the newest items visible.
+            owner: The user this session belongs to, recorded on its META item.
+
+        Raises:
+            ConfigurationError: An argument is out of range or of the wrong type, or
+                ``dynamodb_client`` is a synchronous client.
+        """
+        self.session_id = validate_session_id(session_id)
+        self.session_settings = coerce_session_settings(session_settings)
+        _validate_client(dynamodb_client)
+        self._client: DynamoDBClient | None = dynamodb_client
+        self._table = _validate_table_name(table_name)
+        self._ttl_seconds = _validate_ttl_seconds(ttl_seconds)
+        self._max_items = (
+            None if max_items is None else validate_count("max_items", max_items, minimum=1)
+        )
+        if owner is not None and (not isinstance(owner, str) or not owner):
+            raise ConfigurationError(f"owner must be a non-empty str or None, got {owner!r}")
+        self._owner = owner
+        # The META this object last saw: the seqs of the next append come from it.
+        self._meta = Meta()
+        # The batch of the last add_items whose outcome is unknown (it failed after it may
+        # have been sent): an identical next call is its retry and reuses its batch id.
+        self._unconfirmed: tuple[list[bytes], str] | None = None
+        self._client_factory: contextlib.AbstractAsyncContextManager[DynamoDBClient] | None = None
+        self._exit_stack: contextlib.AsyncExitStack | None = None
+        self._opening: asyncio.Lock | None = None
+        self._closed = False
+
+    @classmethod
+    def from_url(
+        cls,
+        session_id: str,
+        url: str,
+        *,
+        ttl_seconds: int | None = None,
+        session_settings: SessionSettings | Mapping[str, object] | None = None,
+        max_items: int | None = None,
+        owner: str | None = None,
+        **client_options: Any,
+    ) -> DynamoDBSession:
+        """Create a session with a client of its own, released by ``close()``.
+
+        Args:
+            session_id: Unique identifier of the conversation.
+            url: ``dynamodb://TABLE?region=REGION&endpoint_url=URL``; both query options
+                are optional (the region then comes from the environment, as botocore reads
+                it). ``endpoint_url`` is percent-encoded.
+            ttl_seconds: Seconds the session lives after its last ``add_items``.
+            session_settings: Defaults for the SDK (see ``__init__``).
+            max_items: Keep at most this many of the newest items visible.
+            owner: The user this session belongs to.
+            **client_options: Passed to aiobotocore's ``create_client``, such as
+                ``aws_access_key_id`` or ``config``.
+
+        Returns:
+            A session that owns its client; the client connects on first use.
+
+        Raises:
+            ConfigurationError: The URL is not a ``dynamodb://`` URL naming a table, or has an
+                unknown option.
+        """
+        table_name, options = _parse_url(url)
+        for name, value in options.items():
+            option = "region_name" if name == "region" else name
+            if option in client_options and client_options[option] != value:
+                raise ConfigurationError(
+                    f"{option} is {value!r} in the URL and {client_options[option]!r} as a "
+                    "keyword; give it once"
+                )
+            client_options[option] = value
+        factory = AioSession().create_client("dynamodb", **client_options)
+        session = cls(
+            session_id,
+            cast("DynamoDBClient", None),  # the session opens its own on first use
+            table_name,
+            ttl_seconds=ttl_seconds,
+            session_settings=session_settings,
+            max_items=max_items,
+            owner=owner,
+        )
+        session._client_factory = factory
+        return session
+
+    @property
+    def table_name(self) -> str:
+        """The table holding this session."""
+        return self._table
+
+    @property
+    def ttl_seconds(self) -> int | None:
+        """Seconds the session lives after its last ``add_items``, or None."""
+        return self._ttl_seconds
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(session_id={self.session_id!r}, table={self._table!r})"
+
+    async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
+        """Return the latest ``limit`` items, oldest first.
+
+        Args:
+            limit: How many of the newest items to return; None falls back to
+                ``session_settings.limit``, then to every item. 0 returns ``[]``.
+
+        Returns:
+            The items in chronological order; ``[]`` for an expired or unknown session.
+
+        Raises:
+            ConfigurationError: ``limit`` is negative or not an int, or the table does not
+                have this library's layout.
+        """
+        client = await self._ready()
+        if limit is None and self.session_settings is not None:
+            limit = self.session_settings.limit
+        limit = validate_limit(limit)
+        if limit == 0:
+            return []
+        now = int(time.time())
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :meta",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": self.session_id},
+                ":first": {"S": message_sk(0)},
+                ":meta": {"S": META_SK},
+            },
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        if limit is not None:
+            query["Limit"] = limit + 1
+        items: list[TResponseInputItem] = []  # newest first
+        meta: Meta | None = None
+        while True:
+            page = await self._call(client.query(**query))
+            raws: list[bytes | str] = []
+            done = "LastEvaluatedKey" not in page
+            for item in page.get("Items", []):
+                sk = item[SORT_KEY]["S"]
+                if meta is None:
+                    meta = meta_from_item(item if sk == META_SK else None)
+                    self._meta = meta
+                    if not meta.exists or meta.expired(now):
+                        return []
+                    if sk == META_SK:
+                        continue
+                seq = seq_of(sk)
+                if seq < meta.floor:
+                    done = True
+                    break
+                if seq < meta.next_seq:
+                    raws.append(payload_of(item))
+            items += decode_valid(raws, f"{self._table}/{self.session_id}", logger)
+            if done or (limit is not None and len(items) >= limit):
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if meta is None:
+            self._meta = Meta()
+        if limit is not None:
+            items = items[:limit]
+        items.reverse()
+        return items
+
+    async def add_items(
+        self, items: list[TResponseInputItem], *, batch_id: str | None = None
+    ) -> None:
+        """Append ``items`` in order and refresh the TTL, atomically, in one transaction.
+
+        Each call is a batch with an id, sent as the transaction's ``ClientRequestToken``:
+        when a reply is lost and the call is retried (by botocore, or by the caller repeating
+        the same items after a failure), DynamoDB applies the batch once. Identical items in
+        separate successful calls are all stored.
+
+        Args:
+            items: The batch, oldest first. An empty batch writes nothing.
+            batch_id: Makes retries from elsewhere (another process, a job queue) safe: calls
+                with the same id within ten minutes store the batch once. Generated when None.
+
+        Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
+                what one transaction holds (99 items, 4 MB, 400 KB per item); nothing is sent.
+            ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
+            ConflictError: Concurrent writers won the race more often than allowed; nothing
+                of the batch was stored.
+        """
+        client = await self._ready()
+        validate_batch(items)
+        if not items:
+            return
+        encoded = encode_items(items)
+        self._check_batch_size(encoded)
+        if batch_id is not None:
+            validate_batch_id(batch_id)
+        else:
+            unconfirmed = self._unconfirmed
+            if unconfirmed is not None and unconfirmed[0] == encoded:
+                batch_id = unconfirmed[1]
+            else:
+                batch_id = _new_batch_id()
+        try:
+            await self._append(client, encoded, batch_id)
+        except BaseException:
+            # Any failure (a lost connection, a cancellation) may have come after the
+            # transaction was applied: an identical next call is a retry of this batch.
+            self._unconfirmed = (encoded, batch_id)
+            raise
+        self._unconfirmed = None
+
+    def _check_batch_size(self, encoded: Sequence[bytes]) -> None:
+        if len(encoded) + 1 > MAX_TRANSACTION_ACTIONS:
+            raise ConfigurationError(
+                f"a batch of {len(encoded)} items exceeds the {MAX_TRANSACTION_ACTIONS - 1} "
+                "items one DynamoDB transaction holds; add them in smaller batches"
+            )
+        total = 0
+        for index, payload in enumerate(encoded):
+            size = len(payload) + len(self.session_id.encode()) + _ITEM_OVERHEAD_BYTES
+            if size > MAX_ITEM_BYTES:
+                raise ConfigurationError(
+                    f"item {index} of the batch is {len(payload)} bytes of JSON; a DynamoDB "
+                    f"item holds at most {MAX_ITEM_BYTES} bytes"
+                )
+            total += size
+        if total > MAX_TRANSACTION_BYTES - MAX_ITEM_BYTES // 100:
+            raise ConfigurationError(
+                f"a batch of {total} bytes exceeds the {MAX_TRANSACTION_BYTES} bytes one "
+                "DynamoDB transaction holds; add the items in smaller batches"
+            )
+
+    async def _append(self, client: DynamoDBClient, encoded: list[bytes], batch_id: str) -> None:
+        token = request_token(self._table, self.session_id, batch_id)
+        expected = self._meta
+        last: ConflictError | None = None
+        for attempt in range(MAX_CONFLICT_ATTEMPTS):
+            now = int(time.time())
+            expires_at = None if self._ttl_seconds is None else now + self._ttl_seconds
+            # An expired session is not revived: the append starts it anew above the old seqs.
+            base = expected.next_seq
+            floor = base if expected.expired(now) else expected.floor
+            next_seq = base + len(encoded)
+            if self._max_items is not None:
+                floor = max(floor, next_seq - self._max_items)
+            actions: list[Any] = [
+                {"Update": self._meta_update(expected, now, next_seq, floor, expires_at)}
+            ]
+            actions += [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": message_item(
+                            self.session_id, base + index, payload, batch_id if not index else None
+                        ),
+                        "ConditionExpression": "attribute_not_exists(#pk)",
+                        "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                    }
+                }
+                for index, payload in enumerate(encoded)
+            ]
+            try:
+                await self._call(
+                    client.transact_write_items(TransactItems=actions, ClientRequestToken=token)
+                )
+            except ConflictError as exc:
+                if error_code(exc) == "IdempotentParameterMismatchException":
+                    # This batch's token already succeeded (with other seqs or timestamps,
+                    # sent by another object or an earlier call): it is stored.
+                    self._meta = Meta(exists=True, next_seq=expected.next_seq)
+                    return
+                last = exc
+                expected = await self._rebase(client, exc, expected)
+                if attempt:
+                    await _backoff(attempt)
+                continue
+            self._meta = Meta(exists=True, next_seq=next_seq, floor=floor, expires_at=expires_at)
+            return
+        raise ConflictError(
+            f"append to session {self.session_id!r} lost to concurrent writers "
+            f"{MAX_CONFLICT_ATTEMPTS} times; nothing of the batch was stored"
+        ) from last
+
+    def _meta_update(
+        self, expected: Meta, now: int, next_seq: int, floor: int, expires_at: int | None
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":next": {"N": str(next_seq)},
+            ":floor": {"N": str(floor)},
+            ":now": {"N": str(now)},
+        }
+        sets = ["#next = :next", "#floor = :floor", "#updated = :now"]
+        sets.append("#created = if_not_exists(#created, :now)")
+        names = dict(_NAMES)
+        if self._owner is not None:
+            names["#owner"] = "owner"
+            values[":owner"] = {"S": self._owner}
+            sets.append("#owner = :owner")
+        expression = "SET " + ", ".join(sets)
+        if expires_at is not None:
+            values[":expires"] = {"N": str(expires_at)}
+            expression = expression.replace("SET ", "SET #ttl = :expires, ", 1)
+        else:
+            expression += " REMOVE #ttl"
+        if not expected.exists:
+            condition = "attribute_not_exists(#next)"
+        else:
+            values[":expected"] = {"N": str(expected.next_seq)}
+            values[":expected_floor"] = {"N": str(expected.floor)}
+            condition = "#next = :expected AND #floor = :expected_floor AND "
+            if expected.expired(now):
+                condition += "#ttl <= :now"
+            else:
+                condition += "(attribute_not_exists(#ttl) OR #ttl > :now)"
+        return {
+            "TableName": self._table,
+            "Key": key(self.session_id, META_SK),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    async def _rebase(self, client: DynamoDBClient, exc: ConflictError, expected: Meta) -> Meta:
+        """Return the META to expect next, from what the cancelled transaction reported."""
+        reasons = list(getattr(exc, "response", {}).get("CancellationReasons") or [])
+        if not reasons:
+            return await self._read_meta(client)
+        meta_reason = reasons[0]
+        if meta_reason.get("Code") == "ConditionalCheckFailed":
+            return meta_from_item(meta_reason.get("Item"))
+        if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[1:]):
+            # The META matched but a message slot is taken: items left behind by a META
+            # that DynamoDB's sweeper deleted. Start above the highest of them.
+            highest = await self._highest_message(client)
+            if highest is not None and highest >= expected.next_seq:
+                return Meta(exists=expected.exists, next_seq=highest + 1, floor=highest + 1)
+            return await self._read_meta(client)
+        return expected  # TransactionConflict: another transaction held an item; try again
+
+    async def _read_meta(self, client: DynamoDBClient) -> Meta:
+        reply = await self._call(
+            client.get_item(
+                TableName=self._table, Key=key(self.session_id, META_SK), ConsistentRead=True
+            )
+        )
+        return meta_from_item(reply.get("Item"))
+
+    async def _highest_message(self, client: DynamoDBClient) -> int | None:
+        reply = await self._call(
+            client.query(
+                TableName=self._table,
+                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+                ExpressionAttributeValues={
+                    ":pk": {"S": self.session_id},
+                    ":prefix": {"S": message_sk(0)[:2]},
+                },
+                ScanIndexForward=False,
+                Limit=1,
+                ConsistentRead=True,
+                ProjectionExpression="#sk",
+            )
+        )
+        found = reply.get("Items", [])
+        return seq_of(found[0][SORT_KEY]["S"]) if found else None
+
+    async def pop_item(self) -> TResponseInputItem | None:
+        """Remove and return the newest item, or None when the session is empty or expired.
+
+        Concurrent pops each claim a distinct item. An undecodable item is discarded with
+        a logged warning and the next one is popped.
+
+        Raises:
+            ConflictError: Concurrent writers won the race more often than allowed.
+        """
+        client = await self._ready()
+        last: ConflictError | None = None
+        attempt = 0
+        while attempt < MAX_CONFLICT_ATTEMPTS:
+            now = int(time.time())
+            reply = await self._call(
+                client.query(
+                    TableName=self._table,
+                    KeyConditionExpression="#pk = :pk AND #sk BETWEEN :first AND :meta",
+                    ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+                    ExpressionAttributeValues={
+                        ":pk": {"S": self.session_id},
+                        ":first": {"S": message_sk(0)},
+                        ":meta": {"S": META_SK},
+                    },
+                    ScanIndexForward=False,
+                    Limit=2,
+                    ConsistentRead=True,
+                )
+            )
+            found = reply.get("Items", [])
+            meta = meta_from_item(
+                found[0] if found and found[0][SORT_KEY]["S"] == META_SK else None
+            )
+            self._meta = meta
+            if meta.live_count(now) <= 0:
+                return None
+            newest_sk = message_sk(meta.next_seq - 1)
+            newest = next((item for item in found if item[SORT_KEY]["S"] == newest_sk), None)
+            actions: list[Any] = [
+                {"Update": self._pop_update(meta, now)},
+                {"Delete": {"TableName": self._table, "Key": key(self.session_id, newest_sk)}},
+            ]
+            try:
+                await self._call(client.transact_write_items(TransactItems=actions))
+            except ConflictError as exc:
+                last = exc
+                attempt += 1
+                await _backoff(attempt)
+                continue
+            self._meta = Meta(
+                exists=True,
+                next_seq=meta.next_seq - 1,
+                floor=meta.floor,
+                expires_at=meta.expires_at,
+            )
+            raw = payload_of(newest) if newest is not None else "<missing item>"
+            try:
+                return decode_item(raw)
+            except Exception as exc:
+                logger.warning(
+                    "discarded undecodable item popped from %r: %s",
+                    f"{self._table}/{self.session_id}",
+                    exc,
+                )
+        raise ConflictError(
+            f"pop from session {self.session_id!r} lost to concurrent writers "
+            f"{MAX_CONFLICT_ATTEMPTS} times; nothing was removed"
+        ) from last
+
+    def _pop_update(self, meta: Meta, now: int) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": key(self.session_id, META_SK),
+            "UpdateExpression": "SET #next = :next, #updated = :now",
+            "ConditionExpression": (
+                "#next = :expected AND #floor = :floor "
+                "AND (attribute_not_exists(#ttl) OR #ttl > :now)"
+            ),
+            "ExpressionAttributeNames": {
+                name: _NAMES[name] for name in ("#next", "#floor", "#ttl", "#updated")
+            },
+            "ExpressionAttributeValues": {
+                ":next": {"N": str(meta.next_seq - 1)},
+                ":expected": {"N": str(meta.next_seq)},
+                ":floor": {"N": str(meta.floor)},
+                ":now": {"N": str(now)},
+            },
+        }
+
+    async def clear_session(self) -> None:
+        """Empty the session at once, then delete its stored items.
+
+        One UpdateItem moves the floor up to the next sequence number, so every reader sees
+        an empty session from then on; the items below it are then deleted in batches of 25.
+        Items appended meanwhile are kept.
+        """
+        client = await self._ready()
+        now = int(time.time())
+        try:
+            reply = await self._call(
+                client.update_item(
+                    TableName=self._table,
+                    Key=key(self.session_id, META_SK),
+                    UpdateExpression="SET #floor = #next, #updated = :now",
+                    ConditionExpression="attribute_exists(#next)",
+                    ExpressionAttributeNames={
+                        name: _NAMES[name] for name in ("#next", "#floor", "#updated")
+                    },
+                    ExpressionAttributeValues={":now": {"N": str(now)}},
+                    ReturnValues="ALL_NEW",
+                )
+            )
+        except ConflictError:
+            self._meta = Meta()
+            return  # no META: nothing was ever stored, or its items are orphans of a sweep
+        meta = meta_from_item(reply.get("Attributes"))
+        self._meta = meta
+        if meta.next_seq > 0:
+            await self._delete_below(client, meta.next_seq)
+
+    async def _delete_below(self, client: DynamoDBClient, end: int) -> None:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": self.session_id},
+                ":first": {"S": message_sk(0)},
+                ":last": {"S": message_sk(end - 1)},
+            },
+            "ProjectionExpression": "#pk, #sk",
+            "ConsistentRead": True,
+        }
+        while True:
+            page = await self._call(client.query(**query))
+            keys = [
+                {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
+                for item in page.get("Items", [])
+            ]
+            for start in range(0, len(keys), _BATCH_WRITE_SIZE):
+                await self._batch_delete(client, keys[start : start + _BATCH_WRITE_SIZE])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def _batch_delete(self, client: DynamoDBClient, keys: list[dict[str, Any]]) -> None:
+        requests: dict[str, Any] = {
+            self._table: [{"DeleteRequest": {"Key": item_key}} for item_key in keys]
+        }
+        for attempt in range(_BATCH_WRITE_ATTEMPTS):
+            reply = await self._call(client.batch_write_item(RequestItems=requests))
+            requests = dict(reply.get("UnprocessedItems") or {})
+            if not requests:
+                return
+            await _backoff(attempt + 3)
+        raise BackendError(
+            f"clearing session {self.session_id!r}: DynamoDB left "
+            f"{len(requests.get(self._table, []))} deletions unprocessed after "
+            f"{_BATCH_WRITE_ATTEMPTS} attempts; the session reads as empty, call "
+            "clear_session() again to delete them"
+        )
+
+    async def close(self) -> None:
+        """Release the client if this session created it (``from_url``); otherwise do nothing."""
+        if self._client_factory is None or self._closed:
+            return
+        self._closed = True
+        if self._exit_stack is not None:
+            stack, self._exit_stack = self._exit_stack, None
+            await stack.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _ready(self) -> DynamoDBClient:
+        """Return the client, opening the session's own on first use."""
+        if self._closed:
+            raise SessionClosedError(f"session {self.session_id!r} was closed")
+        if self._client is not None:
+            return self._client
+        factory = self._client_factory
+        assert factory is not None  # from_url sets it when there is no client
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._client is None:
+                stack = contextlib.AsyncExitStack()
+                with mapped_errors():
+                    self._client = await stack.enter_async_context(factory)
+                self._exit_stack = stack
+        return self._client
+
+    async def _call(self, request: Any) -> Any:
+        """Await one driver call, mapping its errors; a wrong table layout is named."""
+        try:
+            with mapped_errors():
+                return await request
+        except BackendError as exc:
+            if error_code(exc) == "ValidationException" and self._client is not None:
+                # A Query or write with our key names fails this way on another layout,
+                # such as 0.1.0's: say so rather than quote the store.
+                try:
+                    await check_table(self._client, self._table)
+                except ConfigurationError as layout:
+                    raise layout from exc
+            raise
+
+
+def _parse_url(url: object) -> tuple[str, dict[str, str]]:
+    if not isinstance(url, str) or not url.startswith(f"{URL_SCHEME}://"):
+        raise ConfigurationError(
+            f"expected a URL such as 'dynamodb://TABLE?region=us-east-1', got {url!r}"
+        )
+    parts = urlsplit(url)
+    table_name = _validate_table_name(unquote(parts.netloc + parts.path.rstrip("/")))
+    options: dict[str, str] = {}
+    for name, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if name not in _URL_OPTIONS:
+            raise ConfigurationError(
+                f"unknown option {name!r} in the URL; expected {' or '.join(_URL_OPTIONS)}"
+            )
+        if len(values) != 1 or not values[0]:
+            raise ConfigurationError(f"option {name!r} must be given once with a value")
+        options[name] = values[0]
+    return table_name, options
