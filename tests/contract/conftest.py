@@ -27,13 +27,12 @@ BACKENDS.append(pytest.param("dynamodb", marks=pytest.mark.dynamodb, id="dynamod
 
 _NO_STORE = "no SessionStore for DynamoDB yet (store protocol)"
 _NO_METADATA = "no get_metadata/set_metadata on DynamoDBSession yet (metadata)"
-_NO_REPLACE = "no replace_items on DynamoDBSession yet (replace_items)"
 _BIG_BATCHES = "batches over 99 items (one transaction) are refused (staged commit missing)"
 _BIG_ITEMS = "items over 400 KB are refused (chunking of big items missing)"
 
 # Contract tests the DynamoDB backend fails today, each with the feature it lacks.
 DYNAMODB_XFAILS: dict[str, str] = {
-    "test_batches_that_are_not_lists_are_refused": _NO_REPLACE,
+    "test_batches_that_are_not_lists_are_refused": _NO_STORE,
     "test_bad_metadata_values_are_refused": _NO_METADATA,
     "test_refused_metadata_writes_nothing": _NO_METADATA,
     "test_refused_empty_owner_writes_nothing": _NO_METADATA,
@@ -48,7 +47,6 @@ DYNAMODB_XFAILS: dict[str, str] = {
         "50 writers on one session exceed the 64 re-bases an append allows (ConflictError)"
     ),
     "test_concurrent_poppers_get_every_item_once": _BIG_BATCHES,
-    "test_replace_items_with_a_batch_id_it_applied_is_skipped": _NO_REPLACE,
     "test_retry_after_a_cancelled_add_items_stores_the_batch_once": _BIG_BATCHES,
     "test_created_at_is_set_once_and_updated_at_advances": _NO_METADATA,
     "test_setting_metadata_after_the_first_append_keeps_created_at": _NO_METADATA,
@@ -71,9 +69,7 @@ DYNAMODB_XFAILS: dict[str, str] = {
     "test_clear_session_empties_the_session": _NO_STORE,
     "test_unusual_session_ids_work": _NO_STORE,
     "test_replace_items_swaps_the_history_and_keeps_metadata": _NO_METADATA,
-    "test_replace_with_nothing_clears_the_session": _NO_REPLACE,
-    "test_unencodable_replacement_keeps_the_old_history": _NO_REPLACE,
-    "test_readers_never_see_an_empty_or_mixed_history_during_replacements": _NO_REPLACE,
+    "test_replace_with_nothing_clears_the_session": _NO_METADATA,
     "test_sdk_compaction_replaces_history_atomically_through_the_hook": _NO_METADATA,
     "test_list_and_count_sessions_match_the_pattern": _NO_METADATA,
     "test_info_reports_items_ttl_and_metadata": _NO_METADATA,

@@ -13,6 +13,8 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   writer that lost a race re-bases on the META the cancellation returns and tries again.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
+- ``replace_items(items)``: the append's transaction with META's floor moved past the old
+  items, then the Query and BatchWriteItems of ``clear_session`` deleting them.
 - Messages carry their own ``ttl``, the session's expiry plus a slack of a day (or
   ``ttl_seconds``, if longer), so DynamoDB's sweeper reclaims an expired session's messages
   but never a live one's. META records the earliest; once it nears the session's expiry, an
@@ -419,8 +421,57 @@ class DynamoDBSession:
                 "DynamoDB transaction holds; add the items in smaller batches"
             )
 
-    async def _append(self, client: DynamoDBClient, encoded: list[bytes], batch_id: str) -> None:
-        token = request_token(self._table, self.session_id, batch_id)
+    async def replace_items(
+        self, items: list[TResponseInputItem], *, batch_id: str | None = None
+    ) -> None:
+        """Replace the whole history with ``items``, atomically, in one transaction.
+
+        The transaction moves META's floor past the old items and puts the new ones, so
+        readers see the old history or the new one, never a mix or an empty session. The
+        owner, ``created_at`` and the rest of META are kept; ``updated_at`` and the TTL are
+        refreshed. The old items are then deleted in batches of 25. Replacing with no items
+        clears the session. The SDK's ``OpenAIResponsesCompactionSession`` calls this.
+
+        Args:
+            items: The new history, oldest first.
+            batch_id: Makes a retry safe: a replacement whose id was applied within ten
+                minutes is skipped, so it never undoes what was appended since.
+
+        Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
+                what one transaction holds (99 items, 4 MB, 400 KB per item); nothing is sent.
+            ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
+            ConflictError: Concurrent writers won the race more often than allowed; the
+                history was left as it was.
+        """
+        client = await self._ready()
+        validate_batch(items)
+        if batch_id is not None:
+            validate_batch_id(batch_id)
+        if not items:
+            await self.clear_session()
+            return
+        encoded = encode_items(items)
+        self._check_batch_size(encoded)
+        await self._append(client, encoded, batch_id or _new_batch_id(), replace=True)
+
+    async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
+        """Replace history for the SDK's compaction, which looks this hook up on the type."""
+        await self.replace_items(items)
+        return True
+
+    async def _append(
+        self,
+        client: DynamoDBClient,
+        encoded: list[bytes],
+        batch_id: str,
+        *,
+        replace: bool = False,
+    ) -> None:
+        """Put ``encoded`` above the session's items; ``replace`` moves the floor past them."""
+        # A replacement has its own tokens: the same id on an add_items is another batch.
+        token_id = f"replace\0{batch_id}" if replace else batch_id
+        token = request_token(self._table, self.session_id, token_id)
         expected = self._meta
         last: ConflictError | None = None
         for attempt in range(MAX_CONFLICT_ATTEMPTS):
@@ -428,12 +479,12 @@ class DynamoDBSession:
             expires_at = None if self._ttl_seconds is None else now + self._ttl_seconds
             # An expired session is not revived: the append starts it anew above the old seqs.
             base = expected.next_seq
-            floor = base if expected.expired(now) else expected.floor
+            floor = base if replace or expected.expired(now) else expected.floor
             next_seq = base + len(encoded)
             if self._max_items is not None:
                 floor = max(floor, next_seq - self._max_items)
             item_expires_at = self._item_expires_at(expires_at)
-            if expected.exists and not expected.expired(now) and base > expected.floor:
+            if expected.exists and not expected.expired(now) and base > floor:
                 # The live items keep theirs: the earliest of all is what META records.
                 if expected.items_expire_at is None or item_expires_at is None:
                     items_expire_at = expected.items_expire_at or item_expires_at
@@ -482,7 +533,9 @@ class DynamoDBSession:
                 expires_at=expires_at,
                 items_expire_at=items_expire_at,
             )
-            if self._needs_renewal(self._meta):
+            if replace and base > expected.floor:
+                await self._delete_below(client, base)
+            elif self._needs_renewal(self._meta):
                 await self._renew_item_ttls(client, self._meta)
             return
         raise ConflictError(
