@@ -127,3 +127,14 @@ async def test_a_fresh_append_does_not_renew(
     items = await stored(dynamodb, table, session_id)
     assert ttl_of(items[message_sk(0)]) == first
     assert items[META_SK]["items_ttl"] == {"N": str(first)}
+
+
+async def test_the_session_never_expires_before_its_ttl(
+    new_session: NewSession, dynamodb: DynamoDBClient, table: str, session_id: str
+) -> None:
+    """The expiry written is at least ttl_seconds after the append began: rounded up."""
+    before = time.time()
+    await new_session(ttl_seconds=60).add_items([user("a")])
+    expires_at = ttl_of((await stored(dynamodb, table, session_id))[META_SK])
+    assert expires_at is not None
+    assert before + 60 <= expires_at < time.time() + 61

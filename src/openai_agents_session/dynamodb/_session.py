@@ -31,6 +31,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import random
 import re
@@ -476,7 +477,10 @@ class DynamoDBSession:
         last: ConflictError | None = None
         for attempt in range(MAX_CONFLICT_ATTEMPTS):
             now = int(time.time())
-            expires_at = None if self._ttl_seconds is None else now + self._ttl_seconds
+            # Rounded up: a session may outlive its TTL by under a second, never expire early.
+            expires_at = (
+                None if self._ttl_seconds is None else math.ceil(time.time()) + self._ttl_seconds
+            )
             # An expired session is not revived: the append starts it anew above the old seqs.
             base = expected.next_seq
             floor = base if replace or expected.expired(now) else expected.floor
