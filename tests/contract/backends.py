@@ -13,6 +13,7 @@ Session options use the contract's names (``ttl``, ``owner``, ``max_items``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -21,10 +22,18 @@ from typing import Any
 
 import pytest
 from clients import TEST_PREFIX_ROOT, client_spec
-from contract.processes import open_redis_session
+from contract.processes import open_dynamodb_session, open_redis_session
+from dynamodb_servers import (
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
+    DynamoDBLocal,
+    dynamodb_client,
+)
 
 from openai_agents_session import RedisSession, RedisSessionStore
 from openai_agents_session._store import SessionStore
+from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
 from openai_agents_session.redis._driver import RedisClient
 
 
@@ -73,6 +82,10 @@ class Backend(ABC):
     @abstractmethod
     def process_target(self) -> ProcessTarget:
         """Return how another process opens sessions of this namespace."""
+
+    async def open(self) -> None:
+        """Create what the namespace needs before the test runs; most backends need nothing."""
+        return
 
     @abstractmethod
     async def cleanup(self) -> None:
@@ -128,3 +141,62 @@ class RedisBackend(Backend):
         finally:
             await asyncio.gather(*(c.aclose() for c in self._extra_clients))
             await self.client.aclose()
+
+
+class DynamoDBBackend(Backend):
+    """DynamoDB Local; the namespace is a fresh table, made by ``open`` and deleted after.
+
+    A table create and delete costs about 12 ms on DynamoDB Local, so each test gets its own
+    rather than a share of a module's table.
+    """
+
+    # Within the ten-minute window of ClientRequestToken; a retry after it is not covered.
+    exactly_once = True
+    # Expiry is checked on every read against whole seconds of the client's clock.
+    ttl_resolution_s = 1.0
+    concurrent_processes = True
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.name = "dynamodb"
+        self.server: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
+        self.table = f"contract-{uuid.uuid4().hex[:12]}"
+        self._stack = contextlib.AsyncExitStack()
+        self.client: Any = None
+
+    async def open(self) -> None:
+        self.client = await self._stack.enter_async_context(dynamodb_client(self.server))
+        await create_table_if_not_exists(self.client, self.table)
+
+    @property
+    def store(self) -> SessionStore:
+        raise NotImplementedError("the DynamoDB backend has no SessionStore yet")
+
+    def session(self, session_id: str, **options: Any) -> DynamoDBSession:
+        return DynamoDBSession(session_id, self.client, self.table, **_dynamodb_options(options))
+
+    async def session_on_new_connection(self, session_id: str, **options: Any) -> DynamoDBSession:
+        client = await self._stack.enter_async_context(dynamodb_client(self.server))
+        return DynamoDBSession(session_id, client, self.table, **_dynamodb_options(options))
+
+    def process_target(self) -> ProcessTarget:
+        url = f"dynamodb://{self.table}?region={REGION}&endpoint_url={self.server.endpoint_url}"
+        return ProcessTarget(
+            open_dynamodb_session,
+            (url, ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            preload=("aiobotocore.session", "openai_agents_session.dynamodb"),
+        )
+
+    async def cleanup(self) -> None:
+        try:
+            if self.client is not None:
+                await self.client.delete_table(TableName=self.table)
+        finally:
+            await self._stack.aclose()
+
+
+def _dynamodb_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Map the contract's option names to DynamoDBSession's (``ttl`` is ``ttl_seconds``)."""
+    if "ttl" in options:
+        options = dict(options)
+        options["ttl_seconds"] = options.pop("ttl")
+    return options

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from clients import ClientSpec
 
     from openai_agents_session import RedisSession
+    from openai_agents_session.dynamodb import DynamoDBSession
 
 
 def open_redis_session(
@@ -25,6 +26,22 @@ def open_redis_session(
     spec, key_prefix = args
     client = spec.connect()
     return RedisSession(session_id, client, key_prefix=key_prefix), client.aclose
+
+
+def open_dynamodb_session(
+    args: tuple[str, str, str], session_id: str
+) -> tuple[DynamoDBSession, Callable[[], Awaitable[None]]]:
+    """Open a DynamoDBSession with a client of its own; return it and its ``close``."""
+    from openai_agents_session.dynamodb import DynamoDBSession
+
+    url, access_key_id, secret_access_key = args
+    session = DynamoDBSession.from_url(
+        session_id,
+        url,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+    )
+    return session, session.close
 
 
 def write_batches(

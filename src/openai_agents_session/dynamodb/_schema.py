@@ -59,6 +59,8 @@ META_SK = "~meta"
 PAYLOAD_ATTRIBUTE = "v"
 BATCH_ATTRIBUTE = "b"
 TTL_ATTRIBUTE = "ttl"
+# On META: the earliest ``ttl`` any live message may carry (absent: none carries one).
+ITEMS_TTL_ATTRIBUTE = "items_ttl"
 # 16 hex digits: every seq a 64-bit counter can reach sorts by its string.
 _SEQ_DIGITS = 16
 # The partition key 0.1.0 used, alone: its tables must be migrated, not written to.
@@ -84,13 +86,22 @@ def key(session_id: str, sk: str) -> dict[str, Any]:
 
 
 def message_item(
-    session_id: str, seq: int, payload: bytes, batch_id: str | None = None
+    session_id: str,
+    seq: int,
+    payload: bytes,
+    batch_id: str | None = None,
+    expires_at: int | None = None,
 ) -> dict[str, Any]:
-    """Return the attributes of a message; the first of a batch carries the batch id."""
+    """Return the attributes of a message; the first of a batch carries the batch id.
+
+    ``expires_at`` becomes the item's own ``ttl``, for DynamoDB's sweeper; None writes none.
+    """
     item = key(session_id, message_sk(seq))
     item[PAYLOAD_ATTRIBUTE] = {"S": payload.decode()}
     if batch_id is not None:
         item[BATCH_ATTRIBUTE] = {"S": batch_id}
+    if expires_at is not None:
+        item[TTL_ATTRIBUTE] = {"N": str(expires_at)}
     return item
 
 
@@ -116,12 +127,15 @@ class Meta:
         next_seq: The sequence number the next append writes.
         floor: The lowest live sequence number; those below were cleared.
         expires_at: Epoch seconds after which the session is gone, or None.
+        items_expire_at: The earliest ``ttl`` a live message may carry, or None when none
+            carries one.
     """
 
     exists: bool = False
     next_seq: int = 0
     floor: int = 0
     expires_at: int | None = None
+    items_expire_at: int | None = None
 
     def expired(self, now: int) -> bool:
         """Whether the session has expired at ``now`` (epoch seconds)."""
@@ -150,6 +164,7 @@ def meta_from_item(item: Mapping[str, Any] | None) -> Meta:
         next_seq=_number(item, "next_seq") or 0,
         floor=_number(item, "floor") or 0,
         expires_at=_number(item, TTL_ATTRIBUTE),
+        items_expire_at=_number(item, ITEMS_TTL_ATTRIBUTE),
     )
 
 

@@ -13,6 +13,13 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   writer that lost a race re-bases on the META the cancellation returns and tries again.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
+- ``replace_items(items)``: the append's transaction with META's floor moved past the old
+  items, then the Query and BatchWriteItems of ``clear_session`` deleting them.
+- Messages carry their own ``ttl``, the session's expiry plus a slack of a day (or
+  ``ttl_seconds``, if longer), so DynamoDB's sweeper reclaims an expired session's messages
+  but never a live one's. META records the earliest; once it nears the session's expiry, an
+  append renews every live message's ttl with one UpdateItem each (about every half day of
+  activity).
 - ``clear_session()``: one UpdateItem that moves the floor (readers see an empty session at
   once), then a Query of the old keys and 25-key BatchWriteItems deleting them.
 """
@@ -24,6 +31,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import random
 import re
@@ -48,6 +56,7 @@ from .._validation import (
 from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._schema import (
+    ITEMS_TTL_ATTRIBUTE,
     META_SK,
     PARTITION_KEY,
     SORT_KEY,
@@ -90,6 +99,11 @@ _BATCH_WRITE_SIZE = 25
 _BATCH_WRITE_ATTEMPTS = 8
 # ClientRequestToken is at most 36 characters.
 _TOKEN_LENGTH = 36
+# A message's own ttl is the session's expiry plus this slack (or ttl_seconds, if longer), so
+# DynamoDB's sweeper reclaims an expired session's messages but never a live session's. An
+# append renews every live message's ttl once the earliest is within half the slack of the
+# session's expiry: for an active session, one pass every half day or so.
+ITEM_TTL_SLACK_SECONDS = 24 * 3600
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _URL_OPTIONS = ("region", "endpoint_url")
 _NAMES = {
@@ -98,6 +112,7 @@ _NAMES = {
     "#ttl": TTL_ATTRIBUTE,
     "#updated": "updated_at",
     "#created": "created_at",
+    "#items_ttl": ITEMS_TTL_ATTRIBUTE,
 }
 
 
@@ -407,28 +422,92 @@ class DynamoDBSession:
                 "DynamoDB transaction holds; add the items in smaller batches"
             )
 
-    async def _append(self, client: DynamoDBClient, encoded: list[bytes], batch_id: str) -> None:
-        token = request_token(self._table, self.session_id, batch_id)
+    async def replace_items(
+        self, items: list[TResponseInputItem], *, batch_id: str | None = None
+    ) -> None:
+        """Replace the whole history with ``items``, atomically, in one transaction.
+
+        The transaction moves META's floor past the old items and puts the new ones, so
+        readers see the old history or the new one, never a mix or an empty session. The
+        owner, ``created_at`` and the rest of META are kept; ``updated_at`` and the TTL are
+        refreshed. The old items are then deleted in batches of 25. Replacing with no items
+        clears the session. The SDK's ``OpenAIResponsesCompactionSession`` calls this.
+
+        Args:
+            items: The new history, oldest first.
+            batch_id: Makes a retry safe: a replacement whose id was applied within ten
+                minutes is skipped, so it never undoes what was appended since.
+
+        Raises:
+            ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
+                what one transaction holds (99 items, 4 MB, 400 KB per item); nothing is sent.
+            ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
+            ConflictError: Concurrent writers won the race more often than allowed; the
+                history was left as it was.
+        """
+        client = await self._ready()
+        validate_batch(items)
+        if batch_id is not None:
+            validate_batch_id(batch_id)
+        if not items:
+            await self.clear_session()
+            return
+        encoded = encode_items(items)
+        self._check_batch_size(encoded)
+        await self._append(client, encoded, batch_id or _new_batch_id(), replace=True)
+
+    async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
+        """Replace history for the SDK's compaction, which looks this hook up on the type."""
+        await self.replace_items(items)
+        return True
+
+    async def _append(
+        self,
+        client: DynamoDBClient,
+        encoded: list[bytes],
+        batch_id: str,
+        *,
+        replace: bool = False,
+    ) -> None:
+        """Put ``encoded`` above the session's items; ``replace`` moves the floor past them."""
+        # A replacement has its own tokens: the same id on an add_items is another batch.
+        token_id = f"replace\0{batch_id}" if replace else batch_id
+        token = request_token(self._table, self.session_id, token_id)
         expected = self._meta
         last: ConflictError | None = None
         for attempt in range(MAX_CONFLICT_ATTEMPTS):
             now = int(time.time())
-            expires_at = None if self._ttl_seconds is None else now + self._ttl_seconds
+            # Rounded up: a session may outlive its TTL by under a second, never expire early.
+            expires_at = (
+                None if self._ttl_seconds is None else math.ceil(time.time()) + self._ttl_seconds
+            )
             # An expired session is not revived: the append starts it anew above the old seqs.
             base = expected.next_seq
-            floor = base if expected.expired(now) else expected.floor
+            floor = base if replace or expected.expired(now) else expected.floor
             next_seq = base + len(encoded)
             if self._max_items is not None:
                 floor = max(floor, next_seq - self._max_items)
-            actions: list[Any] = [
-                {"Update": self._meta_update(expected, now, next_seq, floor, expires_at)}
-            ]
+            item_expires_at = self._item_expires_at(expires_at)
+            if expected.exists and not expected.expired(now) and base > floor:
+                # The live items keep theirs: the earliest of all is what META records.
+                if expected.items_expire_at is None or item_expires_at is None:
+                    items_expire_at = expected.items_expire_at or item_expires_at
+                else:
+                    items_expire_at = min(expected.items_expire_at, item_expires_at)
+            else:
+                items_expire_at = item_expires_at
+            update = self._meta_update(expected, now, next_seq, floor, expires_at, items_expire_at)
+            actions: list[Any] = [{"Update": update}]
             actions += [
                 {
                     "Put": {
                         "TableName": self._table,
                         "Item": message_item(
-                            self.session_id, base + index, payload, batch_id if not index else None
+                            self.session_id,
+                            base + index,
+                            payload,
+                            batch_id if not index else None,
+                            item_expires_at,
                         ),
                         "ConditionExpression": "attribute_not_exists(#pk)",
                         "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
@@ -451,15 +530,105 @@ class DynamoDBSession:
                 if attempt:
                     await _backoff(attempt)
                 continue
-            self._meta = Meta(exists=True, next_seq=next_seq, floor=floor, expires_at=expires_at)
+            self._meta = Meta(
+                exists=True,
+                next_seq=next_seq,
+                floor=floor,
+                expires_at=expires_at,
+                items_expire_at=items_expire_at,
+            )
+            if replace and base > expected.floor:
+                await self._delete_below(client, base)
+            elif self._needs_renewal(self._meta):
+                await self._renew_item_ttls(client, self._meta)
             return
         raise ConflictError(
             f"append to session {self.session_id!r} lost to concurrent writers "
             f"{MAX_CONFLICT_ATTEMPTS} times; nothing of the batch was stored"
         ) from last
 
+    def _item_expires_at(self, expires_at: int | None) -> int | None:
+        """Return the ttl of a message written while the session expires at ``expires_at``."""
+        if expires_at is None or self._ttl_seconds is None:
+            return None
+        return expires_at + max(self._ttl_seconds, ITEM_TTL_SLACK_SECONDS)
+
+    def _needs_renewal(self, meta: Meta) -> bool:
+        """Whether some live message's ttl is too close to the session's expiry."""
+        if meta.items_expire_at is None:
+            return False
+        if meta.expires_at is None:
+            return True  # the session no longer expires: its messages must not either
+        slack = max(self._ttl_seconds or 0, ITEM_TTL_SLACK_SECONDS)
+        return meta.items_expire_at < meta.expires_at + slack // 2
+
+    async def _renew_item_ttls(self, client: DynamoDBClient, meta: Meta) -> None:
+        """Give every live message the ttl of a message written now, then record it on META.
+
+        Items popped or cleared meanwhile are not recreated. If an append lands during the
+        pass, META is left as it was and a later append renews again.
+        """
+        item_expires_at = self._item_expires_at(meta.expires_at)
+        names = {"#pk": PARTITION_KEY, "#ttl": TTL_ATTRIBUTE}
+        values: dict[str, Any] = {}
+        if item_expires_at is None:
+            expression = "REMOVE #ttl"
+        else:
+            expression = "SET #ttl = :ttl"
+            values[":ttl"] = {"N": str(item_expires_at)}
+        for seq in range(meta.floor, meta.next_seq):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": key(self.session_id, message_sk(seq)),
+                "UpdateExpression": expression,
+                "ConditionExpression": "attribute_exists(#pk)",
+                "ExpressionAttributeNames": names,
+            }
+            if values:
+                request["ExpressionAttributeValues"] = values
+            with contextlib.suppress(ConflictError):  # popped or cleared meanwhile
+                await self._call(client.update_item(**request))
+        meta_values: dict[str, Any] = {
+            ":next": {"N": str(meta.next_seq)},
+            ":old": {"N": str(meta.items_expire_at)},
+        }
+        if item_expires_at is None:
+            meta_expression = "REMOVE #items_ttl"
+        else:
+            meta_expression = "SET #items_ttl = :items_ttl"
+            meta_values[":items_ttl"] = {"N": str(item_expires_at)}
+        try:
+            await self._call(
+                client.update_item(
+                    TableName=self._table,
+                    Key=key(self.session_id, META_SK),
+                    UpdateExpression=meta_expression,
+                    ConditionExpression="#next = :next AND #items_ttl = :old",
+                    ExpressionAttributeNames={
+                        "#next": _NAMES["#next"],
+                        "#items_ttl": _NAMES["#items_ttl"],
+                    },
+                    ExpressionAttributeValues=meta_values,
+                )
+            )
+        except ConflictError:
+            return  # an append won the race: its writer's next pass renews again
+        self._meta = Meta(
+            exists=True,
+            next_seq=meta.next_seq,
+            floor=meta.floor,
+            expires_at=meta.expires_at,
+            items_expire_at=item_expires_at,
+        )
+
     def _meta_update(
-        self, expected: Meta, now: int, next_seq: int, floor: int, expires_at: int | None
+        self,
+        expected: Meta,
+        now: int,
+        next_seq: int,
+        floor: int,
+        expires_at: int | None,
+        items_expire_at: int | None,
     ) -> dict[str, Any]:
         values: dict[str, Any] = {
             ":next": {"N": str(next_seq)},
@@ -479,12 +648,23 @@ class DynamoDBSession:
             expression = expression.replace("SET ", "SET #ttl = :expires, ", 1)
         else:
             expression += " REMOVE #ttl"
+        if items_expire_at is not None:
+            values[":items_ttl"] = {"N": str(items_expire_at)}
+            expression = expression.replace("SET ", "SET #items_ttl = :items_ttl, ", 1)
+        else:
+            expression += ", #items_ttl" if " REMOVE " in expression else " REMOVE #items_ttl"
         if not expected.exists:
             condition = "attribute_not_exists(#next)"
         else:
             values[":expected"] = {"N": str(expected.next_seq)}
             values[":expected_floor"] = {"N": str(expected.floor)}
             condition = "#next = :expected AND #floor = :expected_floor AND "
+            # The earliest message ttl is min()-ed here: a renewal pass must not be undone.
+            if expected.items_expire_at is None:
+                condition += "attribute_not_exists(#items_ttl) AND "
+            else:
+                values[":expected_items_ttl"] = {"N": str(expected.items_expire_at)}
+                condition += "#items_ttl = :expected_items_ttl AND "
             if expected.expired(now):
                 condition += "#ttl <= :now"
             else:
@@ -512,7 +692,12 @@ class DynamoDBSession:
             # that DynamoDB's sweeper deleted. Start above the highest of them.
             highest = await self._highest_message(client)
             if highest is not None and highest >= expected.next_seq:
-                return Meta(exists=expected.exists, next_seq=highest + 1, floor=highest + 1)
+                return Meta(
+                    exists=expected.exists,
+                    next_seq=highest + 1,
+                    floor=highest + 1,
+                    items_expire_at=expected.items_expire_at,
+                )
             return await self._read_meta(client)
         return expected  # TransactionConflict: another transaction held an item; try again
 
@@ -597,6 +782,7 @@ class DynamoDBSession:
                 next_seq=meta.next_seq - 1,
                 floor=meta.floor,
                 expires_at=meta.expires_at,
+                items_expire_at=meta.items_expire_at,
             )
             raw = payload_of(newest) if newest is not None else "<missing item>"
             try:
