@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
-from servers import HOST, ServerStartError, free_port
+from servers import HOST, ServerStartError, free_port, terminate
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -157,16 +156,7 @@ class DynamoDBLocal:
 
     def stop(self) -> None:
         """SIGTERM, wait up to 10 s, then SIGKILL. Idempotent; a dead process is fine."""
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            self.process.wait()
+        terminate(self.process, timeout_s=10)
 
     def _owns_port(self) -> bool:
         """Whether the listener on ``port`` is this process, not whoever else holds the port."""

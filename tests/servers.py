@@ -266,14 +266,7 @@ class RedisServer:
 
     def stop(self) -> None:
         """SIGTERM, wait up to 5 s, then SIGKILL. Idempotent; a dead process is fine."""
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        terminate(self.process, timeout_s=5, kill=self.kill)
 
     def kill(self) -> None:
         """SIGKILL at once (a crash, for fault tests), including fork children. Idempotent."""
@@ -334,6 +327,31 @@ class RedisServer:
         except redis.ResponseError:
             return True  # e.g. INFO not allowed for this ACL user
         return pid == self.pid  # otherwise another server owns the port; ours will exit
+
+
+def terminate(
+    process: subprocess.Popen[bytes],
+    *,
+    timeout_s: float,
+    kill: Callable[[], None] | None = None,
+) -> None:
+    """Stop a server by pid: SIGTERM, wait ``timeout_s``, then ``kill`` (default SIGKILL).
+
+    Idempotent: a process that already exited is left as it is.
+    """
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        if kill is not None:
+            kill()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _popen(argv: list[str], workdir: Path) -> subprocess.Popen[bytes]:

@@ -8,22 +8,12 @@ from typing import Any
 from agents import Agent, ModelResponse, RunConfig, Runner, Usage, function_tool
 from agents.memory import SessionSettings
 from contract.backends import Backend
+from contract.items import texts
 from openai.types.responses import ResponseFunctionToolCall
 
 from openai_agents_session.demo._offline_model import OfflineModel
 
 NO_TRACING = RunConfig(tracing_disabled=True)
-
-
-def texts(items: object) -> list[str]:
-    assert isinstance(items, list)
-    out = []
-    for item in items:
-        content = item.get("content")
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
-        out.append(str(content))
-    return out
 
 
 async def test_two_turn_conversation_is_stored_and_replayed(backend: Backend) -> None:

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dynamodb.support import stored, user
+
 from openai_agents_session.dynamodb import DynamoDBSession
 from openai_agents_session.dynamodb._schema import META_SK, key, message_sk
 from openai_agents_session.dynamodb._session import ITEM_TTL_SLACK_SECONDS
@@ -17,21 +19,6 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 NewSession = Callable[..., DynamoDBSession]
-
-
-def user(text: str) -> Any:
-    return {"role": "user", "content": text}
-
-
-async def stored(client: DynamoDBClient, table: str, session_id: str) -> dict[str, Any]:
-    """Every stored item of the session by sort key, META included."""
-    reply = await client.query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": session_id}},
-        ConsistentRead=True,
-    )
-    return {item["sk"]["S"]: item for item in reply["Items"]}
 
 
 def ttl_of(item: Any) -> int | None:

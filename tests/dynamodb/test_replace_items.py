@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+from dynamodb.support import stored, user
 
 from openai_agents_session import ItemEncodeError
 from openai_agents_session.dynamodb import DynamoDBSession
@@ -18,21 +19,6 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 NewSession = Callable[..., DynamoDBSession]
-
-
-def user(text: str) -> Any:
-    return {"role": "user", "content": text}
-
-
-async def stored(client: DynamoDBClient, table: str, session_id: str) -> dict[str, Any]:
-    """Every stored item of the session by sort key, META included."""
-    reply = await client.query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": session_id}},
-        ConsistentRead=True,
-    )
-    return {item["sk"]["S"]: item for item in reply["Items"]}
 
 
 async def test_replace_items_swaps_the_history_and_deletes_the_old_items(

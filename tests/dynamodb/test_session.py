@@ -7,9 +7,10 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+from dynamodb.support import stored, user
 from dynamodb_servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, DynamoDBLocal
 from servers import free_port
 
@@ -27,18 +28,8 @@ if TYPE_CHECKING:
 NewSession = Callable[..., DynamoDBSession]
 
 
-def user(text: str) -> Any:
-    return {"role": "user", "content": text}
-
-
 async def stored_keys(client: DynamoDBClient, table: str, session_id: str) -> list[str]:
-    reply = await client.query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": session_id}},
-        ConsistentRead=True,
-    )
-    return [item["sk"]["S"] for item in reply["Items"]]
+    return sorted(await stored(client, table, session_id))
 
 
 async def test_items_come_back_oldest_first_and_limit_takes_the_newest(

@@ -21,6 +21,7 @@ import redis.exceptions
 from agents import Agent, RunConfig, Runner
 from agents.extensions.memory import RedisSession as SdkRedisSession
 from agents.memory import SessionSettings
+from contract.items import texts
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
@@ -39,18 +40,6 @@ ITEM = {"role": "user", "content": "hi"}
 NO_TRACING = RunConfig(tracing_disabled=True)
 
 IMPLEMENTATIONS = {"sdk": SdkRedisSession, "ours": RedisSession}
-
-
-def texts(items: object) -> list[str]:
-    """The text of each item, whether its content is a string or a list of parts."""
-    assert isinstance(items, list)
-    out = []
-    for item in items:
-        content = item.get("content")
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
-        out.append(str(content))
-    return out
 
 
 def operations(session: Any) -> dict[str, Callable[[], Awaitable[Any]]]:
