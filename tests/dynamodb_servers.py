@@ -291,3 +291,19 @@ async def dynamodb_client(
         config=config,
     ) as client:
         yield client
+
+
+def aws_environment() -> dict[str, str]:
+    """The environment of a process that reaches DynamoDB Local through the AWS credential chain.
+
+    Dummy keys and region come from the variables, and nothing else is consulted: no profile
+    files, and no instance metadata service (which botocore would otherwise try off-machine).
+    """
+    return {
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import uuid
 
 import pytest
+from dynamodb_servers import DynamoDBLocal, aws_environment
 from servers import RedisServer
 
 from openai_agents_session.__main__ import main
@@ -59,3 +62,44 @@ def test_demo_falls_back_to_the_embedded_engine_without_redis_server() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "The agent remembered every turn." in result.stdout
+
+
+async def test_demo_against_dynamodb_local_creates_its_table(
+    dynamodb_local: DynamoDBLocal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a dynamodb:// URL, the demo creates the table, holds the conversation there and
+    shows the partition: META and one item per message."""
+    for name, value in aws_environment().items():
+        monkeypatch.setenv(name, value)
+    table = f"demo-{uuid.uuid4().hex[:8]}"
+    url = f"dynamodb://{table}?endpoint_url={dynamodb_local.endpoint_url}"
+    lines: list[str] = []
+    assert await run_demo(url, echo=lines.append) == 0
+    output = "\n".join(lines)
+    assert f"table {table} (created for this demo)" in output
+    assert "Your name is Ada." in output
+    assert "items: 9" in output  # 8 messages and META
+    assert "sk = ~meta" in output
+    assert re.search(r"ttl: 3[56]\d\d s", output)
+    assert "The agent remembered every turn." in output
+    lines.clear()
+    assert await run_demo(url, echo=lines.append) == 0  # the table is reused
+    assert f"table {table} (existing)" in "\n".join(lines)
+
+
+def test_demo_command_with_a_dynamodb_url(dynamodb_local: DynamoDBLocal) -> None:
+    """`openai-agents-session demo --url dynamodb://...` runs end to end in a process."""
+    table = f"demo-{uuid.uuid4().hex[:8]}"
+    url = f"dynamodb://{table}?endpoint_url={dynamodb_local.endpoint_url}"
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **aws_environment()}
+    result = subprocess.run(
+        [sys.executable, "-m", "openai_agents_session", "demo", "--url", url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "The agent remembered every turn." in result.stdout
+    assert "testing" not in result.stdout + result.stderr  # the credentials are never shown

@@ -44,16 +44,17 @@ def cli(output: Output, debug: bool, url: str | None, prefix: str | None) -> Non
     output.prefix = prefix
 
 
-@click.command("demo", cls=Command, short_help="Hold a short agent conversation in Redis.")
+@click.command("demo", cls=Command, short_help="Hold a short agent conversation in a store.")
 @click.option(
     "--url",
     metavar="URL",
-    help="The Redis server [default: the --url before the command, else REDIS_URL]; "
-    "without any, a private server runs for the demo.",
+    help="A Redis URL, or dynamodb://TABLE?region=..&endpoint_url=.. (the table is created "
+    "when missing) [default: the --url before the command, else REDIS_URL]; without any, a "
+    "private Redis server runs for the demo.",
 )
 @click.pass_obj
 def demo_command(output: Output, url: str | None) -> None:
-    """Hold a short agent conversation in Redis and show what was stored."""
+    """Hold a short agent conversation in Redis or DynamoDB and show what was stored."""
     from ..demo import run_demo
 
     chosen = url or output.url

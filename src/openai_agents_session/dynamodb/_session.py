@@ -55,6 +55,7 @@ from .._validation import (
 )
 from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
 from ._driver import DynamoDBClient, error_code, mapped_errors
+from ._owned_client import OwnedClient
 from ._schema import (
     ITEMS_TTL_ATTRIBUTE,
     META_SK,
@@ -216,9 +217,8 @@ class DynamoDBSession:
         # The batch of the last add_items whose outcome is unknown (it failed after it may
         # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
-        self._client_factory: contextlib.AbstractAsyncContextManager[DynamoDBClient] | None = None
-        self._exit_stack: contextlib.AsyncExitStack | None = None
-        self._opening: asyncio.Lock | None = None
+        # Set by from_url: the session's own client, one per event loop.
+        self._owned: OwnedClient | None = None
         self._closed = False
 
     @classmethod
@@ -263,7 +263,6 @@ class DynamoDBSession:
                     "keyword; give it once"
                 )
             client_options[option] = value
-        factory = AioSession().create_client("dynamodb", **client_options)
         session = cls(
             session_id,
             cast("DynamoDBClient", None),  # the session opens its own on first use
@@ -273,7 +272,10 @@ class DynamoDBSession:
             max_items=max_items,
             owner=owner,
         )
-        session._client_factory = factory
+        session._owned = OwnedClient(
+            lambda: AioSession().create_client("dynamodb", **client_options),
+            f"session {session_id!r}",
+        )
         return session
 
     @property
@@ -893,12 +895,10 @@ class DynamoDBSession:
 
     async def close(self) -> None:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
-        if self._client_factory is None or self._closed:
+        if self._owned is None or self._closed:
             return
         self._closed = True
-        if self._exit_stack is not None:
-            stack, self._exit_stack = self._exit_stack, None
-            await stack.aclose()
+        await self._owned.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -912,21 +912,12 @@ class DynamoDBSession:
         await self.close()
 
     async def _ready(self) -> DynamoDBClient:
-        """Return the client, opening the session's own on first use."""
+        """Return the client: the caller's, or the session's own for the running loop."""
         if self._closed:
             raise SessionClosedError(f"session {self.session_id!r} was closed")
-        if self._client is not None:
-            return self._client
-        factory = self._client_factory
-        assert factory is not None  # from_url sets it when there is no client
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._client is None:
-                stack = contextlib.AsyncExitStack()
-                with mapped_errors():
-                    self._client = await stack.enter_async_context(factory)
-                self._exit_stack = stack
+        if self._owned is not None:
+            self._client = await self._owned.get()
+        assert self._client is not None  # the caller's, or from_url's
         return self._client
 
     async def _call(self, request: Any) -> Any:
