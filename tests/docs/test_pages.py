@@ -260,3 +260,27 @@ def test_dynamodb_setup_policy_grants_what_create_table_if_not_exists_calls() ->
     _, setup = dynamodb_actions()
     granted = policy_actions(page("backends/dynamodb.md"), "## IAM policy", 1)
     assert setup <= granted, f"missing from the setup policy: {sorted(setup - granted)}"
+
+
+def test_errors_page_maps_every_dynamodb_error_code_as_the_driver_does() -> None:
+    """The DynamoDB table of the Errors page lists exactly the codes the boundary maps, alike."""
+    from openai_agents_session.dynamodb import _driver
+
+    rows = table_rows(page("errors.md"), "## DynamoDB errors")
+    documented = {row[0].strip("`"): row[1].split(";")[0].strip("`") for row in rows}
+    expected = {code: cls.__name__ for code, cls in _driver.CLIENT_ERROR_CODES.items()}
+    assert documented == expected
+
+
+def test_errors_page_maps_botocores_own_errors_as_the_driver_does() -> None:
+    """The botocore table of the Errors page names the classes the boundary maps, alike."""
+    from openai_agents_session.dynamodb import _driver
+
+    rows = table_rows(page("errors.md"), "botocore's own errors, raised before")
+    documented = {name.strip(" `"): row[1].strip("`") for row in rows for name in row[0].split(",")}
+    expected = {
+        **{cls.__name__: "ConfigurationError" for cls in _driver._CONFIGURATION_ERRORS},
+        **{cls.__name__: "BackendUnavailableError" for cls in _driver._UNREACHABLE_ERRORS},
+        "any other": "BackendError",
+    }
+    assert documented == expected
