@@ -284,3 +284,18 @@ def test_errors_page_maps_botocores_own_errors_as_the_driver_does() -> None:
         "any other": "BackendError",
     }
     assert documented == expected
+
+
+def test_dynamodb_parameters_table_lists_every_constructor_parameter() -> None:
+    """The DynamoDB page's parameters table names every parameter, with its real default."""
+    from openai_agents_session import DynamoDBSession
+
+    rows = table_rows(page("backends/dynamodb.md"), "## DynamoDBSession parameters")
+    documented = {row[0].strip("`"): row[2] for row in rows}
+    parameters = inspect.signature(DynamoDBSession.__init__).parameters
+    expected = [name for name in parameters if name != "self"]
+    assert list(documented) == expected
+    for name in expected:
+        default = parameters[name].default
+        shown = "required" if default is inspect.Parameter.empty else f"`{default!r}`"
+        assert documented[name] == shown, f"{name}: documented {documented[name]}, is {shown}"
