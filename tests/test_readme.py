@@ -115,3 +115,26 @@ def test_readme_is_the_package_long_description() -> None:
     assert PROJECT["readme"] == {"file": "README.md", "content-type": "text/markdown"}
     for name in ("Homepage", "Documentation", "Repository", "Issues", "Changelog"):
         assert urlsplit(PROJECT["urls"][name]).scheme == "https", name
+
+
+def test_readme_backends_table_names_real_extras_and_classes() -> None:
+    """Each row of the README's backends table names an extra and a class the package has."""
+    import openai_agents_session
+
+    text = README.read_text(encoding="utf-8")
+    start = text.index("| Store | Extra | Class | URL |")
+    rows = []
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    extras = PROJECT["optional-dependencies"]
+    included = re.fullmatch(r"openai-agents-session\[(.*)\]", extras["all"][0])
+    assert included is not None
+    all_extras = included.group(1).split(",")
+    assert len(rows) >= 2
+    for row in rows:
+        _, extra, class_name, _ = (cell.strip().strip("`") for cell in row.strip("|").split("|"))
+        assert extra in extras, f"README names the extra {extra!r}, which pyproject.toml lacks"
+        assert class_name in openai_agents_session.__all__, f"{class_name} is not exported"
+        assert extra in all_extras, f"the all extra does not install {extra!r}"

@@ -22,6 +22,7 @@ from .errors import (
     BackendError,
     BackendUnavailableError,
     ConfigurationError,
+    ConflictError,
     EventLoopError,
     ItemDecodeError,
     ItemEncodeError,
@@ -34,6 +35,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .dynamodb import DynamoDBSession
     from .redis import RedisSession, RedisSessionStore
 
 __version__ = "0.2.0.dev0"
@@ -42,6 +44,8 @@ __all__ = [
     "BackendError",
     "BackendUnavailableError",
     "ConfigurationError",
+    "ConflictError",
+    "DynamoDBSession",
     "EventLoopError",
     "ItemDecodeError",
     "ItemEncodeError",
@@ -65,6 +69,7 @@ __all__ = [
 
 # name -> module that defines it, imported on first access.
 _LAZY_EXPORTS = {
+    "DynamoDBSession": ".dynamodb",
     "RedisSession": ".redis",
     "RedisSessionStore": ".redis",
 }

@@ -10,6 +10,10 @@ line right before its fence with ``<!-- not-run: the reason -->``. The conventio
 - **Addresses.** Blocks name the servers a reader would run; while a page runs, those names
   resolve to the suite's private servers (``ADDRESSES``), and every other name or port,
   6379 on any other host included, fails to resolve.
+- **DynamoDB.** ``localhost:8000``, where a reader runs DynamoDB Local, leads to the suite's
+  DynamoDB Local. Every page runs with the credentials the docs tell a reader to export for it
+  (``DOCS_AWS_CREDENTIALS``) and no AWS configuration file, so no example can find real AWS
+  credentials. The tables a page creates are deleted afterwards.
 - **Files.** A page runs in a temporary directory holding ``ca.pem``, the CA of the TLS test
   server, which is also the "system" CA (``SSL_CERT_FILE``).
 - **Models.** ``Agent(name=..., instructions=...)`` answers with the offline model of
@@ -41,6 +45,7 @@ import redis
 import redis.asyncio as redis_asyncio
 from agents import set_tracing_disabled
 from agents.models.multi_provider import MultiProvider
+from dynamodb_servers import DynamoDBLocal, dynamodb_client
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
 from servers import ClusterServers, RedisServer, SentinelServers, TlsFiles
@@ -53,6 +58,24 @@ PAGES = [*sorted(ROOT.glob("docs/**/*.md")), ROOT / "README.md"]
 PYTHON_LANGUAGES = {"python", "py", "python3", "pycon"}
 # The password the docs show for the password server; added to its default user for a page.
 DOCS_PASSWORD = "password"
+# What the DynamoDB page tells a reader to export for DynamoDB Local, which accepts any
+# credentials (access key ids of letters and digits).
+DOCS_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# Where else botocore looks for credentials and settings: none of them may reach a page.
+_AWS_ENVIRONMENT = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
 
 # What the docs connect to -> the fixture that starts the server behind it. A page starts
 # only the servers whose address its runnable code names.
@@ -64,6 +87,7 @@ ADDRESSES: dict[tuple[str, int], str] = {
     ("sentinel1", 26379): "sentinel",
     ("sentinel2", 26379): "sentinel",
     ("sentinel3", 26379): "sentinel",
+    ("localhost", 8000): "dynamodb",  # DynamoDB Local's default port
 }
 
 _NOT_RUN = re.compile(r"^\s*<!--\s*not-run:(?P<reason>.*?)-->\s*$")
@@ -159,7 +183,10 @@ def _needed(blocks: list[Block]) -> set[str]:
     code = "\n".join(block.code for block in blocks if block.not_run is None)
     kinds = {"standalone"}
     for (host, port), kind in ADDRESSES.items():
-        if f"{host}:{port}" in code or f'"{host}", {port}' in code:
+        # A URL's query holds an endpoint percent-encoded: localhost%3A8000.
+        if any(
+            form in code for form in (f"{host}:{port}", f'"{host}", {port}', f"{host}%3A{port}")
+        ):
             kinds.add(kind)
     return kinds
 
@@ -172,6 +199,7 @@ class DocsServers:
     data_nodes: list[RedisServer]
     standalone: RedisServer
     password: RedisServer | None
+    dynamodb: DynamoDBLocal | None = None
 
 
 def _start(request: pytest.FixtureRequest, kinds: set[str]) -> DocsServers:
@@ -194,6 +222,10 @@ def _start(request: pytest.FixtureRequest, kinds: set[str]) -> DocsServers:
         servers["sentinel"] = [sentinels.master, sentinels.replica]
         sentinel_addresses = sentinels.sentinel_addresses
     routes: dict[tuple[str, int], tuple[str, int]] = {}
+    dynamodb: DynamoDBLocal | None = None
+    if "dynamodb" in kinds:
+        dynamodb = fixture("dynamodb_local")
+        routes[("localhost", 8000)] = (dynamodb.host, dynamodb.port)
     sentinel_index = 0
     for address, kind in ADDRESSES.items():
         if kind not in servers:
@@ -205,7 +237,7 @@ def _start(request: pytest.FixtureRequest, kinds: set[str]) -> DocsServers:
             node = servers[kind][0]
             routes[address] = (node.host, node.port)
     data_nodes = [node for nodes in servers.values() for node in nodes]
-    return DocsServers(routes, data_nodes, standalone, password)
+    return DocsServers(routes, data_nodes, standalone, password, dynamodb)
 
 
 def _resolver(
@@ -272,6 +304,21 @@ def _delete_new_keys(node: RedisServer, database: int, before: set[bytes]) -> No
             conn.delete(key)
 
 
+async def _list_tables(server: DynamoDBLocal) -> set[str]:
+    names: set[str] = set()
+    async with dynamodb_client(server) as client:
+        async for page in client.get_paginator("list_tables").paginate():
+            names.update(page.get("TableNames", []))
+    return names
+
+
+async def _delete_new_tables(server: DynamoDBLocal, before: set[str]) -> None:
+    new = await _list_tables(server) - before
+    async with dynamodb_client(server) as client:
+        for name in sorted(new):
+            await client.delete_table(TableName=name)
+
+
 def _acl_users(node: RedisServer) -> set[str]:
     with node.client() as conn:
         return {str(user) for user in conn.acl_users()}
@@ -287,9 +334,16 @@ class ExampleError(AssertionError):
 
 
 def _closables(namespace: dict[str, Any]) -> list[Any]:
-    from openai_agents_session import RedisSession, RedisSessionStore
+    from openai_agents_session import DynamoDBSession, RedisSession, RedisSessionStore
 
-    kinds = (redis_asyncio.Redis, RedisCluster, Sentinel, RedisSession, RedisSessionStore)
+    kinds = (
+        redis_asyncio.Redis,
+        RedisCluster,
+        Sentinel,
+        RedisSession,
+        RedisSessionStore,
+        DynamoDBSession,
+    )
     return [value for value in namespace.values() if isinstance(value, kinds)]
 
 
@@ -361,6 +415,7 @@ def docs_environment(
     started: list[DocsServers] = []
     keys_before: list[tuple[RedisServer, int, set[bytes]]] = []
     users_before: list[set[str]] = []
+    tables_before: list[tuple[DynamoDBLocal, set[str]]] = []
 
     def run(blocks: list[Block]) -> None:
         servers = _start(request, _needed(blocks))
@@ -368,6 +423,15 @@ def docs_environment(
         for node, database in _databases(servers):
             keys_before.append((node, database, _keys(node, database)))
         users_before.append(_acl_users(servers.standalone))
+        if servers.dynamodb is not None:
+            tables_before.append((servers.dynamodb, asyncio.run(_list_tables(servers.dynamodb))))
+        for name in _AWS_ENVIRONMENT:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in DOCS_AWS_CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         if servers.password is not None:
             with servers.password.client() as conn:
                 conn.execute_command("ACL", "SETUSER", "default", f">{DOCS_PASSWORD}")
@@ -383,6 +447,8 @@ def docs_environment(
         yield run
     finally:
         monkeypatch.undo()  # the real resolver again, before cleaning up
+        for server, tables in tables_before:
+            asyncio.run(_delete_new_tables(server, tables))
         for node, database, before in keys_before:
             _delete_new_keys(node, database, before)
         for servers, before_users in zip(started, users_before, strict=True):

@@ -85,3 +85,5 @@ def test_the_docs_have_examples(markdown: Parse) -> None:
     root = Path(__file__).resolve().parents[2]
     blocks, _ = markdown(root / "docs" / "backends" / "redis.md")
     assert len([block for block in blocks if block.not_run is None]) >= 25
+    blocks, _ = markdown(root / "docs" / "backends" / "dynamodb.md")
+    assert len([block for block in blocks if block.not_run is None]) >= 6

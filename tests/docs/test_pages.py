@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import io
+import json
 import re
 import sys
 from contextlib import redirect_stdout
@@ -177,3 +179,123 @@ def test_switching_section_names_only_real_migrate_options() -> None:
 def test_redis_page_includes_the_switching_section() -> None:
     """The Redis page shows the README's section rather than a copy that could drift."""
     assert '--8<-- "README.md:switching"' in page("backends/redis.md")
+
+
+# --------------------------------------------------------------------------------------------
+# DynamoDB: the IAM policies the page shows grant what the backend's code calls
+# --------------------------------------------------------------------------------------------
+
+DYNAMODB_PACKAGE = ROOT / "src" / "openai_agents_session" / "dynamodb"
+# The functions that only create and check the table: their calls belong to the setup role.
+DYNAMODB_SETUP_FUNCTIONS = {"create_table_if_not_exists", "_wait_active", "_enable_ttl"}
+# What authorizes each action inside a TransactWriteItems (it has no IAM action of its own).
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def dynamodb_actions() -> tuple[set[str], set[str]]:
+    """The IAM actions the backend's calls need: (at run time, to set up the table)."""
+    runtime: set[str] = set()
+    setup: set[str] = set()
+    for path in sorted(DYNAMODB_PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
+                continue
+            target = setup if function.name in DYNAMODB_SETUP_FUNCTIONS else runtime
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "client"
+                ):
+                    operation = node.func.attr
+                    if operation == "transact_write_items":
+                        continue  # authorized through the actions it holds, below
+                    target.add("".join(part.title() for part in operation.split("_")))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                for dict_key in node.keys:
+                    if isinstance(dict_key, ast.Constant) and dict_key.value in TRANSACTION_ACTIONS:
+                        runtime.add(TRANSACTION_ACTIONS[dict_key.value])
+    return runtime, setup
+
+
+def policy_actions(markdown: str, after: str, index: int) -> set[str]:
+    """The actions of the ``index``-th JSON policy after the line ``after``."""
+    start = markdown.index(after)
+    blocks = re.findall(r"```json\n(.*?)```", markdown[start:], flags=re.DOTALL)
+    policy = json.loads(blocks[index])
+    actions: set[str] = set()
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        listed = statement["Action"]
+        actions.update([listed] if isinstance(listed, str) else listed)
+    assert all(action.startswith("dynamodb:") for action in actions)
+    return {action.removeprefix("dynamodb:") for action in actions}
+
+
+def test_dynamodb_action_collector_sees_the_backends_calls() -> None:
+    """The collector finds the calls the backend is known to make: it is not blind."""
+    runtime, setup = dynamodb_actions()
+    assert {"Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"} <= runtime
+    assert {"CreateTable", "UpdateTimeToLive", "DescribeTimeToLive"} <= setup
+
+
+def test_dynamodb_iam_policy_grants_every_call_of_the_backend() -> None:
+    """The application's policy allows every action sessions send, and no table setup."""
+    runtime, setup = dynamodb_actions()
+    granted = policy_actions(page("backends/dynamodb.md"), "## IAM policy", 0)
+    assert runtime <= granted, f"missing from the policy: {sorted(runtime - granted)}"
+    assert not (setup - runtime) & granted, "the application's policy grants table setup"
+
+
+def test_dynamodb_setup_policy_grants_what_create_table_if_not_exists_calls() -> None:
+    """The setup role's policy allows every action creating and checking the table sends."""
+    _, setup = dynamodb_actions()
+    granted = policy_actions(page("backends/dynamodb.md"), "## IAM policy", 1)
+    assert setup <= granted, f"missing from the setup policy: {sorted(setup - granted)}"
+
+
+def test_errors_page_maps_every_dynamodb_error_code_as_the_driver_does() -> None:
+    """The DynamoDB table of the Errors page lists exactly the codes the boundary maps, alike."""
+    from openai_agents_session.dynamodb import _driver
+
+    rows = table_rows(page("errors.md"), "## DynamoDB errors")
+    documented = {row[0].strip("`"): row[1].split(";")[0].strip("`") for row in rows}
+    expected = {code: cls.__name__ for code, cls in _driver.CLIENT_ERROR_CODES.items()}
+    assert documented == expected
+
+
+def test_errors_page_maps_botocores_own_errors_as_the_driver_does() -> None:
+    """The botocore table of the Errors page names the classes the boundary maps, alike."""
+    from openai_agents_session.dynamodb import _driver
+
+    rows = table_rows(page("errors.md"), "botocore's own errors, raised before")
+    documented = {name.strip(" `"): row[1].strip("`") for row in rows for name in row[0].split(",")}
+    expected = {
+        **{cls.__name__: "ConfigurationError" for cls in _driver._CONFIGURATION_ERRORS},
+        **{cls.__name__: "BackendUnavailableError" for cls in _driver._UNREACHABLE_ERRORS},
+        "any other": "BackendError",
+    }
+    assert documented == expected
+
+
+def test_dynamodb_parameters_table_lists_every_constructor_parameter() -> None:
+    """The DynamoDB page's parameters table names every parameter, with its real default."""
+    from openai_agents_session import DynamoDBSession
+
+    rows = table_rows(page("backends/dynamodb.md"), "## DynamoDBSession parameters")
+    documented = {row[0].strip("`"): row[2] for row in rows}
+    parameters = inspect.signature(DynamoDBSession.__init__).parameters
+    expected = [name for name in parameters if name != "self"]
+    assert list(documented) == expected
+    for name in expected:
+        default = parameters[name].default
+        shown = "required" if default is inspect.Parameter.empty else f"`{default!r}`"
+        assert documented[name] == shown, f"{name}: documented {documented[name]}, is {shown}"

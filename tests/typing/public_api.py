@@ -7,9 +7,12 @@ from agents import Agent, Runner, TResponseInputItem
 from agents.memory import Session, SessionSettings
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
+from types_aiobotocore_dynamodb import DynamoDBClient
 
 from openai_agents_session import (
     BackendUnavailableError,
+    ConflictError,
+    DynamoDBSession,
     ItemEncodeError,
     OwnerPage,
     RedisSession,
@@ -99,3 +102,20 @@ async def stores_speak_one_protocol(client: redis.Redis) -> SessionStore:
     print(page.cursor, info.location, info.size_bytes)
     await opened.close()
     return store
+
+
+async def dynamodb_session(client: DynamoDBClient) -> Session:
+    from openai_agents_session.dynamodb import create_table_if_not_exists
+
+    created: bool = await create_table_if_not_exists(client, "agent_sessions")
+    session: Session = DynamoDBSession("user-123", client, "agent_sessions", ttl_seconds=3600)
+    owned = DynamoDBSession.from_url("user-123", "dynamodb://agent_sessions?region=us-east-1")
+    try:
+        await owned.add_items([{"role": "user", "content": "Hello"}])
+    except ConflictError as exc:
+        reasons: tuple[str, ...] = exc.reasons
+        print(reasons)
+    finally:
+        await owned.close()
+    print(created)
+    return session
