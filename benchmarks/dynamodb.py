@@ -44,6 +44,7 @@ from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_
 
 from . import dynamodb_report
 from .capacity import item_size
+from .dynamodb_floor import TransactionFloorSession
 from .dynamodb_meter import Capacity, CapacityMeter, RequestCounter, Traffic
 from .impls import REPO, TTL_S, BenchSession, compat_dir_from_env, load_0_1_0
 from .items import PAIR, alternating
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 Op = Callable[[int], Awaitable[object]]
 T = TypeVar("T")
 WORKLOAD_NAMES = ("D1", "D2", "D3", "WALL")
+FLOOR_TABLE = "bench_floor"
 OURS_TABLE = "bench_ours"
 OLD_TABLE = "bench_0_1_0"
 # Our transaction holds 99 items; 0.1.0 takes any batch. Both prefill alike.
@@ -84,7 +86,7 @@ class Config:
 
 # Many short rounds: a burst of load from elsewhere lands on both stores' blocks alike.
 FULL = Config(
-    rounds=12,
+    rounds=20,
     warmup=60,
     block=25,
     append_sizes=(10, 100, 1_000, 10_000),
@@ -201,6 +203,9 @@ def build_stores(compat_dir: Path) -> dict[str, Store]:
     """Ours and 0.1.0, each in its own table; both with a TTL, as a deployment would set."""
     v010 = load_0_1_0(compat_dir, "dynamodb")
 
+    def open_floor(client: DynamoDBClient, session_id: str) -> BenchSession:
+        return TransactionFloorSession(client, FLOOR_TABLE, session_id)
+
     def open_ours(client: DynamoDBClient, session_id: str) -> BenchSession:
         return DynamoDBSession(session_id, client, OURS_TABLE, ttl_seconds=TTL_S)
 
@@ -211,6 +216,14 @@ def build_stores(compat_dir: Path) -> dict[str, Store]:
         return session
 
     stores = [
+        Store(
+            "floor",
+            "aiobotocore + orjson: one TransactWriteItems (META update + a Put per item, no "
+            "condition) per append, one Query per read; the least this layout sends",
+            FLOOR_TABLE,
+            ("pk", "sk"),
+            open_floor,
+        ),
         Store(
             "ours",
             "openai_agents_session.DynamoDBSession (this tree): an item per message + META",
@@ -232,6 +245,7 @@ def build_stores(compat_dir: Path) -> dict[str, Store]:
 
 async def create_tables(client: DynamoDBClient, compat_dir: Path) -> None:
     """Each store's table as its own library creates it (both enable DynamoDB's TTL)."""
+    await create_table_if_not_exists(client, FLOOR_TABLE, enable_ttl=False)
     await create_table_if_not_exists(client, OURS_TABLE)
     await load_0_1_0(compat_dir, "dynamodb").create_table_if_not_exists(client, OLD_TABLE)
 
@@ -358,8 +372,11 @@ async def run_histories(bench: Bench, only: Sequence[str]) -> None:
         return
     started = time.monotonic()
 
-    async def block(store: Store, client: DynamoDBClient, ops: int, record: bool) -> None:
-        for workload, count in plan:
+    async def block(
+        store: Store, client: DynamoDBClient, ops: int, record: bool, offset: int = 0
+    ) -> None:
+        # The rows rotate too: none always runs first after the other stores' blocks.
+        for workload, count in rotated(plan, offset):
             row = f"{workload}@{size_label(count)}"
             reason = bench.cannot_hold.get((store.name, count))
             if reason is not None:
@@ -382,7 +399,7 @@ async def run_histories(bench: Bench, only: Sequence[str]) -> None:
         await block(store, bench.client, config.warmup, record=False)
     for round_index in range(config.rounds):
         for store in rotated(stores, round_index):
-            await block(store, bench.client, config.block, record=True)
+            await block(store, bench.client, config.block, record=True, offset=round_index)
     for store in stores:
         for workload, count in plan:
             if (store.name, count) in bench.cannot_hold:

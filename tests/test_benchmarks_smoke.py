@@ -60,7 +60,7 @@ def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_pa
     assert set(rows) == {
         (row, store)
         for row in ("D1@10", "D1@100", "D2@10", "D2@100", "D3")
-        for store in ("ours", "0.1.0")
+        for store in ("floor", "ours", "0.1.0")
     }
     for entry in rows.values():
         assert entry["ops"] > 0 and entry["failures"] == 0, entry
@@ -73,7 +73,7 @@ def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_pa
     assert rows["D1@100", "ours"]["rcu_per_op"] == 0
     assert rows["D1@100", "0.1.0"]["requests_per_op"] == 2
     assert rows["D1@100", "0.1.0"]["wcu_per_op"] > 40  # the whole ~42 KB item, rewritten
-    for store in ("ours", "0.1.0"):
+    for store in ("floor", "ours", "0.1.0"):
         assert rows["D3", store]["items_written"] > 0
         assert rows["D3", store]["lost_writes"] == 0
 
@@ -83,6 +83,6 @@ def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_pa
     assert 400 * 1024 - 2048 < wall["item_bytes"] <= 400 * 1024
 
     markdown = (tmp_path / "dynamodb.md").read_text()
-    assert "| workload | store | p50 ms | p95 ms | ours / 0.1.0 |" in markdown
+    assert "| workload | store | p50 ms | p95 ms | x floor | ours / 0.1.0 |" in markdown
     assert "## Targets (ours)" in markdown
     assert "correctness checks passed" in markdown
