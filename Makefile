@@ -47,12 +47,14 @@ pytest: $(VENV)/.installed-dev $(COMPAT_0_1_0) redis-server dynamodb-local
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks, not part of `make test`: the floor Redis allows, ours, 0.1.0 and the SDK's
-# RedisSession, interleaved against one private redis-server. Writes benchmarks/results/;
+# RedisSession, interleaved against one private redis-server; then ours and 0.1.0's
+# DynamoDBSession on a private DynamoDB Local. Writes benchmarks/results/;
 # `make bench BENCH_ARGS=--quick` is a smoke run of seconds.
 .PHONY: bench
-bench: $(VENV)/.installed-dev+bench $(COMPAT_0_1_0) redis-server
+bench: $(VENV)/.installed-dev+bench $(COMPAT_0_1_0) redis-server dynamodb-local
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.operations $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.dynamodb $(BENCH_ARGS)
 
 # The suite starts its own redis-server processes. Install Debian's package when it is
 # missing and we may (root); otherwise the tests fall back to the embedded engine.

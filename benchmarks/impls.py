@@ -136,20 +136,20 @@ def _prefixed(prefix: str) -> Callable[[str], str]:
     return lambda session_id: f"{prefix}:{session_id}"
 
 
-def load_0_1_0(compat_dir: Path) -> ModuleType:
-    """Load the published 0.1.0's ``redis.py`` under another name: it has our import name."""
-    source = compat_dir / "openai_agents_session" / "redis.py"
+def load_0_1_0(compat_dir: Path, module: str = "redis") -> ModuleType:
+    """Load a module of the published 0.1.0 under another name: it has our import name."""
+    source = compat_dir / "openai_agents_session" / f"{module}.py"
     if not source.is_file():
         raise SystemExit(
             f"openai-agents-session 0.1.0 is not installed at {compat_dir}: run `make bench`, or\n"
             f"  pip install --no-deps --target {compat_dir} openai-agents-session==0.1.0"
         )
-    spec = importlib.util.spec_from_file_location("openai_agents_session_0_1_0_redis", source)
+    spec = importlib.util.spec_from_file_location(f"openai_agents_session_0_1_0_{module}", source)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {source}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
 
 
 def compat_dir_from_env() -> Path:

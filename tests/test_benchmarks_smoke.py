@@ -45,3 +45,44 @@ def test_quick_operations_benchmark_writes_its_report(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "operations.json").read_text())
     assert len(report["results"]) == 6
     assert "migrate from SDK SQLiteSession" in (tmp_path / "operations.md").read_text()
+
+
+def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_path: Path) -> None:
+    """DynamoDB Local, ours and 0.1.0: every row measured and priced, nothing lost, 0.1.0's wall."""
+    command = [sys.executable, "-m", "benchmarks.dynamodb", "--quick", "--out", str(tmp_path)]
+    result = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=100, check=False
+    )
+    assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+    report = json.loads((tmp_path / "dynamodb.json").read_text())
+    rows = {(entry["row"], entry["store"]): entry for entry in report["results"]}
+    assert set(rows) == {
+        (row, store)
+        for row in ("D1@10", "D1@100", "D2@10", "D2@100", "D3")
+        for store in ("floor", "ours", "0.1.0")
+    }
+    for entry in rows.values():
+        assert entry["ops"] > 0 and entry["failures"] == 0, entry
+        assert entry["requests_per_op"] >= 1 and entry["request_bytes_per_op"] > 0, entry
+        assert entry["rcu_per_op"] is not None and entry["wcu_per_op"] is not None, entry
+    # Our append is one transaction of META and two items (2 WCU per KB each), read-free;
+    # 0.1.0 reads the whole session (GetItem) and writes it back (PutItem).
+    assert rows["D1@100", "ours"]["requests_per_op"] == 1
+    assert rows["D1@100", "ours"]["wcu_per_op"] == 6
+    assert rows["D1@100", "ours"]["rcu_per_op"] == 0
+    assert rows["D1@100", "0.1.0"]["requests_per_op"] == 2
+    assert rows["D1@100", "0.1.0"]["wcu_per_op"] > 40  # the whole ~42 KB item, rewritten
+    for store in ("floor", "ours", "0.1.0"):
+        assert rows["D3", store]["items_written"] > 0
+        assert rows["D3", store]["lost_writes"] == 0
+
+    (wall,) = report["walls"]
+    assert wall["store"] == "0.1.0" and wall["fails_at_items"] is not None
+    assert "Item size has exceeded the maximum allowed size" in wall["error"]
+    assert 400 * 1024 - 2048 < wall["item_bytes"] <= 400 * 1024
+
+    markdown = (tmp_path / "dynamodb.md").read_text()
+    assert "| workload | store | p50 ms | p95 ms | x floor | ours / 0.1.0 |" in markdown
+    assert "## Targets (ours)" in markdown
+    assert "correctness checks passed" in markdown
