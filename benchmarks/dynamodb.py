@@ -49,6 +49,7 @@ from .dynamodb_meter import Capacity, CapacityMeter, RequestCounter, Traffic
 from .impls import REPO, TTL_S, BenchSession, compat_dir_from_env, load_0_1_0
 from .items import PAIR, alternating
 from .run import DEFAULT_OUT, _cpu_model, _git_commit, _src_modified, _version
+from .selection import SUITES, only_option, selected
 from .workloads import Check, Row, percentile
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 
 Op = Callable[[int], Awaitable[object]]
 T = TypeVar("T")
-WORKLOAD_NAMES = ("D1", "D2", "D3", "WALL")
+WORKLOAD_NAMES = SUITES["benchmarks.dynamodb"]
 FLOOR_TABLE = "bench_floor"
 OURS_TABLE = "bench_ours"
 OLD_TABLE = "bench_0_1_0"
@@ -672,18 +673,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="folder holding the published 0.1.0 (default: $OAS_COMPAT_0_1_0, else "
         ".venv/compat/0.1.0)",
     )
-    parser.add_argument(
-        "--only",
-        default=",".join(WORKLOAD_NAMES),
-        help="comma-separated workloads, e.g. D1,WALL; names of the other suites (W1...) are "
-        "ignored, so one --only serves all of `make bench`",
-    )
+    only_option(parser, "D1,WALL")
     parser.add_argument("--no-chart", action="store_true", help="accepted for `make bench`")
     args = parser.parse_args(argv)
     if args.out is None:
         args.out = DEFAULT_OUT / "quick" if args.quick else DEFAULT_OUT
-    names = [name.strip().upper() for name in args.only.split(",") if name.strip()]
-    args.only = [name for name in names if name in WORKLOAD_NAMES]
+    args.only = selected(parser, args.only, WORKLOAD_NAMES)
     return args
 
 

@@ -26,6 +26,7 @@ from openai_agents_session.redis import SessionMetadata, SessionRecord
 from openai_agents_session.sources import iter_sqlite_sessions
 
 from .run import DEFAULT_OUT, _servers_module, machine_info
+from .selection import SUITES, only_option, selected
 
 ITEM = b'{"role":"user","content":"' + b"x" * 200 + b'"}'
 
@@ -168,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.operations", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, seconds not minutes")
     parser.add_argument("--out", type=Path, default=None)
+    only_option(parser, "OPS")
     args = parser.parse_args(argv)
+    if not selected(parser, args.only, SUITES["benchmarks.operations"]):
+        print("no operations workload selected by --only; nothing to run", file=sys.stderr)
+        return 0
     out = args.out or (DEFAULT_OUT / "quick" if args.quick else DEFAULT_OUT)
     sessions, sqlite_sessions = (500, 20) if args.quick else (100_000, 2_000)
     servers = _servers_module()

@@ -28,6 +28,7 @@ import redis.asyncio.connection as redis_connection
 
 from . import report
 from .impls import FLOOR_SCRIPT, REPO, TTL_S, build_impls, compat_dir_from_env, discover_keys
+from .selection import SUITES, only_option, selected
 from .workloads import (
     FULL,
     QUICK,
@@ -42,7 +43,7 @@ from .workloads import (
 )
 
 DEFAULT_OUT = REPO / "benchmarks" / "results"
-WORKLOAD_NAMES = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "MEM")
+WORKLOAD_NAMES = SUITES["benchmarks"]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,18 +66,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         ".venv/compat/0.1.0)",
     )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
-    parser.add_argument(
-        "--only",
-        default=",".join(WORKLOAD_NAMES),
-        help="comma-separated workloads to run, e.g. W1,W6 (default: all)",
-    )
+    only_option(parser, "W1,W6")
     args = parser.parse_args(argv)
     if args.out is None:
         args.out = DEFAULT_OUT / "quick" if args.quick else DEFAULT_OUT
-    args.only = [name.strip().upper() for name in args.only.split(",") if name.strip()]
-    unknown = sorted(set(args.only) - set(WORKLOAD_NAMES))
-    if unknown:
-        parser.error(f"unknown workloads {unknown}; choose from {', '.join(WORKLOAD_NAMES)}")
+    args.only = selected(parser, args.only, WORKLOAD_NAMES)
     return args
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 STORES = {"floor", "floor-multi", "ours", "0.1.0", "sdk"}
 
@@ -86,3 +88,18 @@ def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_pa
     assert "| workload | store | p50 ms | p95 ms | x floor | ours / 0.1.0 |" in markdown
     assert "## Targets (ours)" in markdown
     assert "correctness checks passed" in markdown
+
+
+def test_one_only_serves_every_suite_and_a_typo_is_refused() -> None:
+    """`make bench BENCH_ARGS="--only W1,D1"` runs W1 in one suite and D1 in another."""
+    import argparse
+
+    from benchmarks.selection import SUITES, selected
+
+    parser = argparse.ArgumentParser()
+    assert selected(parser, "w1,D1", SUITES["benchmarks"]) == ["W1"]
+    assert selected(parser, "w1,D1", SUITES["benchmarks.dynamodb"]) == ["D1"]
+    assert selected(parser, "W1", SUITES["benchmarks.operations"]) == []
+    assert selected(parser, None, SUITES["benchmarks.operations"]) == ["OPS"]
+    with pytest.raises(SystemExit):
+        selected(parser, "W1,W9", SUITES["benchmarks"])
