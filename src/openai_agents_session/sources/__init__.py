@@ -1,8 +1,10 @@
 """Readers of the Agents SDK's own stores, so ``migrate`` can copy their sessions into ours.
 
 One module per layout, each read-only and streamed one session at a time: the SDK's
-``SQLiteSession`` file (``_sqlite``) and its ``RedisSession`` keys (``_sdk_redis``, which needs
-the ``redis`` extra and is imported only when used).
+``SQLiteSession`` file (``_sqlite``), its ``RedisSession`` keys (``_sdk_redis``, which needs
+the ``redis`` extra) and the table of this library's 0.1.0 ``DynamoDBSession``
+(``_dynamodb_0_1_0``, which needs the ``dynamodb`` extra and deletes only when asked). The
+modules needing an extra are imported only when used.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from ._sqlite import (
 )
 
 if TYPE_CHECKING:
+    from ._dynamodb_0_1_0 import (
+        V010_DYNAMODB_SCHEME,
+        V010DynamoDBReader,
+        V010ScanCounts,
+        V010Session,
+        count_v010_dynamodb_sessions,
+        iter_v010_dynamodb_sessions,
+        open_v010_dynamodb,
+    )
     from ._sdk_redis import (
         SDK_REDIS_KEY_PREFIX,
         SdkRedisReader,
@@ -31,13 +42,20 @@ __all__ = [
     "SDK_MESSAGES_TABLE",
     "SDK_REDIS_KEY_PREFIX",
     "SDK_SESSIONS_TABLE",
+    "V010_DYNAMODB_SCHEME",
     "SdkRedisReader",
     "SourceSession",
+    "V010DynamoDBReader",
+    "V010ScanCounts",
+    "V010Session",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
+    "count_v010_dynamodb_sessions",
     "iter_sdk_redis_sessions",
     "iter_sqlite_sessions",
+    "iter_v010_dynamodb_sessions",
     "open_sdk_redis",
+    "open_v010_dynamodb",
 ]
 
 _LAZY_EXPORTS = {
@@ -46,6 +64,18 @@ _LAZY_EXPORTS = {
     "iter_sdk_redis_sessions": "._sdk_redis",
     "open_sdk_redis": "._sdk_redis",
     "SdkRedisReader": "._sdk_redis",
+    **dict.fromkeys(
+        (
+            "V010_DYNAMODB_SCHEME",
+            "V010DynamoDBReader",
+            "V010ScanCounts",
+            "V010Session",
+            "count_v010_dynamodb_sessions",
+            "iter_v010_dynamodb_sessions",
+            "open_v010_dynamodb",
+        ),
+        "._dynamodb_0_1_0",
+    ),
 }
 
 
