@@ -13,6 +13,12 @@ from typing import TYPE_CHECKING
 
 from .._optional import lazy_exports
 from ._common import SourceSession
+from ._dynamodb_0_1_0_url import (
+    V010_DYNAMODB_SCHEME,
+    V010_URL_OPTIONS,
+    build_v010_dynamodb_url,
+    parse_v010_dynamodb_url,
+)
 from ._sqlite import (
     SDK_MESSAGES_TABLE,
     SDK_SESSIONS_TABLE,
@@ -22,7 +28,6 @@ from ._sqlite import (
 
 if TYPE_CHECKING:
     from ._dynamodb_0_1_0 import (
-        V010_DYNAMODB_SCHEME,
         V010DynamoDBReader,
         V010ScanCounts,
         V010Session,
@@ -43,11 +48,13 @@ __all__ = [
     "SDK_REDIS_KEY_PREFIX",
     "SDK_SESSIONS_TABLE",
     "V010_DYNAMODB_SCHEME",
+    "V010_URL_OPTIONS",
     "SdkRedisReader",
     "SourceSession",
     "V010DynamoDBReader",
     "V010ScanCounts",
     "V010Session",
+    "build_v010_dynamodb_url",
     "count_sdk_redis_sessions",
     "count_sqlite_sessions",
     "count_v010_dynamodb_sessions",
@@ -56,6 +63,7 @@ __all__ = [
     "iter_v010_dynamodb_sessions",
     "open_sdk_redis",
     "open_v010_dynamodb",
+    "parse_v010_dynamodb_url",
 ]
 
 _LAZY_EXPORTS = {
@@ -66,7 +74,6 @@ _LAZY_EXPORTS = {
     "SdkRedisReader": "._sdk_redis",
     **dict.fromkeys(
         (
-            "V010_DYNAMODB_SCHEME",
             "V010DynamoDBReader",
             "V010ScanCounts",
             "V010Session",

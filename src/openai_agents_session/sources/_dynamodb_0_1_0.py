@@ -18,12 +18,10 @@ import asyncio
 import contextlib
 import json
 import math
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
     from aiobotocore.config import AioConfig
@@ -36,6 +34,7 @@ except ImportError as exc:
 from ..dynamodb._driver import error_code, mapped_errors
 from ..errors import ConfigurationError, ConflictError
 from ._common import SourceSession, logger
+from ._dynamodb_0_1_0_url import parse_v010_dynamodb_url
 
 if TYPE_CHECKING:
     from agents import TResponseInputItem
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from ..dynamodb._driver import DynamoDBClient
 
 __all__ = [
-    "V010_DYNAMODB_SCHEME",
     "V010DynamoDBReader",
     "V010ScanCounts",
     "V010Session",
@@ -51,21 +49,16 @@ __all__ = [
     "decode_v010_item",
     "iter_v010_dynamodb_sessions",
     "open_v010_dynamodb",
-    "parse_v010_dynamodb_url",
 ]
 
-V010_DYNAMODB_SCHEME = "dynamodb-0.1.0"
 # What 0.1.0 named its key and attributes.
 PARTITION_KEY = "session_id"
 DATA_ATTRIBUTE = "conversation_data"
 UPDATED_ATTRIBUTE = "updated_at"
 TTL_ATTRIBUTE = "ttl"
-# The options a dynamodb:// URL takes, which this source takes too.
-URL_OPTIONS = ("region", "endpoint_url")
 DEFAULT_SEGMENTS = 4
 # Sessions decoded ahead of the consumer; with one page per segment, the memory bound.
 _QUEUE_SESSIONS = 32
-_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 # How much of a corrupt blob a warning quotes.
 _LOGGED_CHARS = 120
 _TIMEOUT_SECONDS = 10.0
@@ -315,34 +308,6 @@ async def delete_v010_session(client: DynamoDBClient, table: str, read: V010Sess
             return False
         raise
     return True
-
-
-def parse_v010_dynamodb_url(url: str) -> tuple[str, dict[str, str]]:
-    """Split ``dynamodb-0.1.0://TABLE?region=..&endpoint_url=..`` into table and options.
-
-    Raises:
-        ConfigurationError: The URL has another scheme, no valid table name, or an unknown
-            or repeated option.
-    """
-    head = f"{V010_DYNAMODB_SCHEME}://"
-    if not url.startswith(head):
-        raise ConfigurationError(f"expected a URL such as '{head}TABLE?region=us-east-1'")
-    parts = urlsplit(url)
-    table = unquote(parts.netloc + parts.path.rstrip("/"))
-    if not _TABLE_NAME.fullmatch(table):
-        raise ConfigurationError(
-            f"table name {table!r} is not valid; expected 3 to 255 of A-Z, a-z, 0-9, '_', '-', '.'"
-        )
-    options: dict[str, str] = {}
-    for name, values in parse_qs(parts.query, keep_blank_values=True).items():
-        if name not in URL_OPTIONS:
-            raise ConfigurationError(
-                f"unknown option {name!r} in the URL; expected {' or '.join(URL_OPTIONS)}"
-            )
-        if len(values) != 1 or not values[0]:
-            raise ConfigurationError(f"option {name!r} must be given once with a value")
-        options[name] = values[0]
-    return table, options
 
 
 class V010DynamoDBReader:
