@@ -104,6 +104,10 @@ async def _copy(
             bar.advance(task)
 
         await for_each_bounded(source.records(), copy, limit=plan.concurrency)
+        # The count was taken before the read: sessions left out (corrupt) or written since
+        # make it differ from what was read, which is all there was.
+        done = next(shown.completed for shown in bar.tasks if shown.id == task)
+        bar.update(task, total=done)
     counts.seconds = time.perf_counter() - started
     return counts
 
