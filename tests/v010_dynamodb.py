@@ -79,7 +79,7 @@ async def write_v010(
 async def clone_v010_item(
     client: DynamoDBClient, table: str, session_id: str, new_ids: Sequence[str]
 ) -> None:
-    """Copy the item 0.1.0 wrote for ``session_id`` under other ids, 25 per BatchWriteItem.
+    """Copy the item 0.1.0 wrote for ``session_id`` under other ids with BatchWriteItem.
 
     The copies are 0.1.0's own bytes: this only makes many sessions quickly.
     """
@@ -87,10 +87,12 @@ async def clone_v010_item(
         TableName=table, Key={"session_id": {"S": session_id}}, ConsistentRead=True
     )
     original = reply["Item"]
-    for start in range(0, len(new_ids), 25):
+    # At most 25 puts, and a body well under 1 MB (aiohttp warns about bigger ones).
+    per_batch = max(1, min(25, 300_000 // len(original["conversation_data"]["S"])))
+    for start in range(0, len(new_ids), per_batch):
         requests: Any = [
             {"PutRequest": {"Item": {**original, "session_id": {"S": new_id}}}}
-            for new_id in new_ids[start : start + 25]
+            for new_id in new_ids[start : start + per_batch]
         ]
         pending: Any = {table: requests}
         while pending:

@@ -322,9 +322,10 @@ def test_dry_run_writes_and_deletes_nothing(source: Source, target: Target) -> N
 
 
 def test_concurrent_runs_store_each_session_once(source: Source, target: Target) -> None:
-    """Two runs at once: each session is written by exactly one of them, never doubled."""
-    source.write({"seed": turns("seed")})
-    ids = [f"c{n:03d}" for n in range(150)]
+    """Two runs at once: each session is written by exactly one of them, whole, never doubled."""
+    long_history = [{"role": "user", "content": str(n)} for n in range(1200)]
+    source.write({"seed": [long_history]})
+    ids = [f"c{n:03d}" for n in range(40)]
     source.call(lambda client: clone_v010_item(client, source.table, "seed", ids))
 
     runs = [source.start(target=target) for _ in range(2)]
@@ -332,11 +333,11 @@ def test_concurrent_runs_store_each_session_once(source: Source, target: Target)
 
     assert [process.returncode for process in runs] == [0, 0], results
     totals = [counts(out) for out, _ in results]
-    assert sum(total[0] for total in totals) == 151
-    assert sum(total[2] for total in totals) == 151
+    assert sum(total[0] for total in totals) == 41
+    assert sum(total[2] for total in totals) == 41
     copied = target.records()
     assert set(copied) == {"seed", *ids}
-    assert all(record.items == flat("seed") for record in copied.values())
+    assert all(record.items == long_history for record in copied.values())
 
 
 @pytest.mark.timeout(120)
