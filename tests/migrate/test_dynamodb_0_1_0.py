@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -203,3 +204,19 @@ def _reader(server: DynamoDBLocal, table: str) -> V010DynamoDBReader:
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
     )
+
+
+async def test_the_scan_stays_a_bounded_distance_ahead(dynamodb_local: DynamoDBLocal) -> None:
+    """A consumer that stops after one session: the Scan stops in its first 1 MB page."""
+    async with v010_table(dynamodb_local) as (client, table):
+        await write_v010(client, table, {"seed": [[{"role": "user", "content": "y" * 20_000}]]})
+        await clone_v010_item(client, table, "seed", [f"c{n:03d}" for n in range(150)])
+        scans: list[str] = []
+        client.meta.events.register("before-call.dynamodb.Scan", lambda **_: scans.append("scan"))
+        stream = iter_v010_dynamodb_sessions(client, table, segments=1)
+        try:
+            await stream.__anext__()
+            await asyncio.sleep(0.5)  # room for a reader that runs ahead to do so
+            assert scans == ["scan"]  # of the 3+ pages the table has
+        finally:
+            await stream.aclose()
