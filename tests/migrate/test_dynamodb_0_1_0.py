@@ -147,11 +147,14 @@ async def test_delete_removes_only_an_unchanged_session(dynamodb_local: DynamoDB
     """A session 0.1.0 rewrote after the read, even within the same second, is kept."""
     async with v010_table(dynamodb_local) as (client, table):
         await write_v010(client, table, {"same": [[USER]], "changed": [[USER]]})
+        big = [[{"role": "user", "content": BIG_TEXT}] for _ in range(4)]
+        await write_v010(client, table, {"big": big})
         async with _reader(dynamodb_local, table) as reader:
             found = await collect(reader.sessions())
             await write_v010(client, table, {"changed": [[ASSISTANT]]})
 
             assert await reader.delete(found["same"]) is True
+            assert await reader.delete(found["big"]) is True  # a condition on ~380 KB
             assert await reader.delete(found["changed"]) is False
             left = await collect(reader.sessions())
         assert set(left) == {"changed"}
