@@ -299,3 +299,16 @@ def test_dynamodb_parameters_table_lists_every_constructor_parameter() -> None:
         default = parameters[name].default
         shown = "required" if default is inspect.Parameter.empty else f"`{default!r}`"
         assert documented[name] == shown, f"{name}: documented {documented[name]}, is {shown}"
+
+
+def test_dynamodb_0_1_0_section_names_only_real_migrate_options() -> None:
+    """Every option the CLI page's 0.1.0 DynamoDB section names is one that migrate accepts."""
+    text = page("cli.md")
+    start = text.index("### From 0.1.0's DynamoDB table")
+    section = text[start : text.index("## `demo`", start)]
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", section))
+    assert {"--region", "--endpoint-url", "--profile", "--delete-source", "--dry-run"} <= named
+    with redirect_stdout(io.StringIO()) as help_text:
+        assert main(["migrate", "--help"]) == 0
+    accepted = set(re.findall(r"(--[a-z][a-z-]+)", help_text.getvalue()))
+    assert named <= accepted, f"not options of migrate: {sorted(named - accepted)}"

@@ -153,6 +153,22 @@ async def test_import_leaves_no_staging_list_behind(
 
 
 @both
+async def test_concurrent_imports_of_one_session_write_it_once_and_whole(
+    redis_client: RedisClient, key_prefix: str, cleanup: None
+) -> None:
+    """Two imports of one session at once (two migrations re-run together): one writes it."""
+    store = RedisSessionStore(redis_client, key_prefix=key_prefix)
+    items = [msg(str(n)) for n in range(2500)]  # three staging chunks each
+
+    written = await asyncio.gather(
+        *(store.import_session(SessionRecord("big", items)) for _ in range(2))
+    )
+
+    assert sorted(written) == [False, True]
+    assert await store.session("big").get_items() == items
+
+
+@both
 async def test_owner_sessions_pages_newest_first_and_drops_vanished_sessions(
     redis_client: RedisClient, key_prefix: str, cleanup: None
 ) -> None:

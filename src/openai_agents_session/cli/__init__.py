@@ -29,6 +29,8 @@ __all__ = ["main"]
 
 # The exit code of a process ended by Ctrl-C, as shells report it.
 INTERRUPTED = 130
+# Credentials botocore reads from the environment: never printed, even inside a message.
+AWS_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 del rich  # only imported to check that it is installed
 
@@ -56,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         SystemExit: With code 2, when the command line does not parse.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    output = Output(redact=Redactor.from_texts([*args, os.environ.get("REDIS_URL")]))
+    aws_secrets = [os.environ.get(name) for name in AWS_SECRET_VARIABLES]
+    output = Output(
+        redact=Redactor.from_texts([*args, os.environ.get("REDIS_URL")], secrets=aws_secrets)
+    )
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=output)
     except click.UsageError as exc:

@@ -4,9 +4,12 @@
 - ``sdk-redis:URL``: the layout of the SDK's own ``RedisSession`` (prefix ``agents:session``).
 - ``redis://...``, ``rediss://...``, ``redis+cluster://...`` (also written ``redis:URL``):
   another prefix or server of this library, opened through `open_store`.
+- ``dynamodb-0.1.0://TABLE?region=..&endpoint_url=..``: the table of this library's 0.1.0
+  ``DynamoDBSession``, with credentials from the AWS chain; the only source ``migrate`` can
+  delete from (``--delete-source``), and only sessions unchanged since they were read.
 
 ``sdk-redis:`` takes the same URLs, ``+cluster`` included. Nothing here imports a driver: the
-SDK's Redis layout is read by ``openai_agents_session.sources``.
+SDK's Redis layout and 0.1.0's DynamoDB table are read by ``openai_agents_session.sources``.
 """
 
 from __future__ import annotations
@@ -19,33 +22,42 @@ from urllib.parse import parse_qsl
 
 from .._store import DEFAULT_KEY_PREFIX, SessionMetadata, SessionRecord, SessionStore
 from .._urls import open_store
+from ..errors import ConfigurationError
 from ..sources import (
     SDK_MESSAGES_TABLE,
     SDK_SESSIONS_TABLE,
+    V010_DYNAMODB_SCHEME,
     SourceSession,
+    build_v010_dynamodb_url,
     count_sqlite_sessions,
     iter_sqlite_sessions,
+    parse_v010_dynamodb_url,
 )
 from ._failures import about, connecting_to
+from ._output import plural
 from ._redaction import redact_url
 from ._target import SOCKET_TIMEOUT_S
 
 if TYPE_CHECKING:
-    from ..sources import SdkRedisReader
+    from ..sources import SdkRedisReader, V010DynamoDBReader, V010Session
 
 __all__ = [
+    "DYNAMODB_0_1_0",
     "SQLITE",
     "STORE",
+    "DeletableSource",
     "MigrationSource",
     "SourceSpec",
     "default_prefix",
     "open_source",
     "parse_source",
+    "with_aws_options",
 ]
 
 SQLITE = "sqlite"
 SDK_REDIS = "sdk-redis"
 STORE = "store"
+DYNAMODB_0_1_0 = V010_DYNAMODB_SCHEME
 SQLITE_OPTIONS = ("sessions_table", "messages_table")
 STORE_SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
 # The SDK's RedisSession default, the prefix of an sdk-redis source without --from-prefix.
@@ -61,12 +73,21 @@ class SourceSpec:
     kind: str
     location: str
     sqlite_tables: tuple[str, str] = (SDK_SESSIONS_TABLE, SDK_MESSAGES_TABLE)
+    aws_profile: str | None = None
 
     @property
     def label(self) -> str:
         """The source as the user wrote it, password replaced by ``***``."""
         if self.kind == SQLITE:
             return f"sqlite:{self.location}"
+        if self.kind == DYNAMODB_0_1_0:
+            table, options = parse_v010_dynamodb_url(self.location)
+            shown = [f"region {options.get('region', 'from the AWS chain')}"]
+            if "endpoint_url" in options:
+                shown.append(f"endpoint {redact_url(options['endpoint_url'])}")
+            if self.aws_profile is not None:
+                shown.append(f"profile {self.aws_profile!r}")
+            return f"{DYNAMODB_0_1_0}://{table} ({', '.join(shown)})"
         if self.kind == SDK_REDIS:
             return f"sdk-redis:{redact_url(self.location)}"
         return redact_url(self.location)
@@ -95,14 +116,49 @@ def parse_source(spec: str) -> SourceSpec:
         return SourceSpec(SQLITE, path, tables)
     if spec.startswith(f"{SDK_REDIS}:"):
         return SourceSpec(SDK_REDIS, _redis_url(spec[len(SDK_REDIS) + 1 :], spec))
+    if spec.startswith(f"{DYNAMODB_0_1_0}://"):
+        parse_v010_dynamodb_url(spec)  # a ConfigurationError is a ValueError
+        return SourceSpec(DYNAMODB_0_1_0, spec)
     if spec.startswith(STORE_SCHEMES):
         return SourceSpec(STORE, spec)
     if spec.startswith(("redis:", "rediss:")):
         return SourceSpec(STORE, _redis_url(spec.partition(":")[2], spec))
     raise ValueError(
-        f"unknown source {redact_url(spec)!r}; expected sqlite:PATH, sdk-redis:URL "
-        "or the redis://, rediss:// or redis+cluster:// URL of another store"
+        f"unknown source {redact_url(spec)!r}; expected sqlite:PATH, sdk-redis:URL, "
+        f"{DYNAMODB_0_1_0}://TABLE or the redis://, rediss:// or redis+cluster:// URL of "
+        "another store"
     )
+
+
+def with_aws_options(
+    spec: SourceSpec, *, region: str | None, endpoint_url: str | None, profile: str | None
+) -> SourceSpec:
+    """Fill a DynamoDB source's URL options from --region and --endpoint-url, and its profile.
+
+    Raises:
+        ValueError: An option is given for a source that is not DynamoDB, or differs from
+            the one in the URL.
+    """
+    given = {"region": region, "endpoint_url": endpoint_url}
+    flags = {"region": "--region", "endpoint_url": "--endpoint-url"}
+    if spec.kind != DYNAMODB_0_1_0:
+        used = [flags[name] for name, value in given.items() if value is not None]
+        used += ["--profile"] if profile is not None else []
+        if used:
+            raise ValueError(f"{' and '.join(used)} apply to a {DYNAMODB_0_1_0}:// source only")
+        return spec
+    table, options = parse_v010_dynamodb_url(spec.location)
+    for name, value in given.items():
+        if value is None:
+            continue
+        if options.get(name, value) != value:
+            raise ValueError(
+                f"{flags[name]} {value!r} differs from {name}={options[name]!r} in the URL; "
+                "give it once"
+            )
+        options[name] = value
+    url = build_v010_dynamodb_url(table, options)
+    return SourceSpec(DYNAMODB_0_1_0, url, aws_profile=profile)
 
 
 def _redis_url(url: str, spec: str) -> str:
@@ -125,6 +181,19 @@ class MigrationSource(Protocol):
 
     def records(self) -> AsyncIterator[SessionRecord]:
         """Yield every session, one at a time."""
+
+    def left_out(self) -> list[str]:
+        """Say what the source holds that :meth:`records` did not yield, beyond bad items."""
+
+
+class DeletableSource(MigrationSource, Protocol):
+    """A source ``migrate --delete-source`` can remove sessions from once they are copied."""
+
+    async def delete(self, session_id: str) -> bool:
+        """Delete a yielded session if it is unchanged since it was read; return whether it was."""
+
+    def forget(self, session_id: str) -> None:
+        """Drop what was kept of a yielded session to delete it."""
 
 
 def _record(session: SourceSession) -> SessionRecord:
@@ -172,6 +241,10 @@ class SqliteSource:
             self.skipped_items += session.skipped_items
             yield _record(session)
 
+    def left_out(self) -> list[str]:
+        """Nothing: every session with messages is yielded."""
+        return []
+
 
 class SdkRedisSource:
     """The sessions the SDK's ``RedisSession`` stored under one prefix."""
@@ -193,6 +266,10 @@ class SdkRedisSource:
             self.skipped_items += session.skipped_items
             yield _record(session)
 
+    def left_out(self) -> list[str]:
+        """Nothing: every session with messages is yielded."""
+        return []
+
 
 class StoreSource:
     """The sessions of another prefix or server of this library."""
@@ -212,6 +289,61 @@ class StoreSource:
         """Yield the sessions in SCAN's order, with their metadata."""
         return _labelled(self._where, self._store.export())
 
+    def left_out(self) -> list[str]:
+        """Nothing: every session is yielded."""
+        return []
+
+
+class V010DynamoDBSource:
+    """The sessions of a 0.1.0 ``DynamoDBSession`` table; expired and corrupt ones are counted.
+
+    With ``deletable``, what was read of each yielded session is kept until it is deleted or
+    forgotten, so a delete can be conditioned on it: up to one blob per session in flight.
+    """
+
+    def __init__(self, spec: SourceSpec, reader: V010DynamoDBReader, *, deletable: bool) -> None:
+        self.label = spec.label
+        self.skipped_items = 0
+        self._where = spec.label
+        self._reader = reader
+        self._deletable = deletable
+        self._reads: dict[str, V010Session] = {}
+
+    async def count(self) -> int:
+        """Return how many unexpired items the table holds."""
+        with connecting_to(self._where):
+            return await self._reader.count()
+
+    async def records(self) -> AsyncIterator[SessionRecord]:
+        """Yield the live sessions, in the order the Scan segments return them."""
+        async for read in _labelled(self._where, self._reader.sessions()):
+            self.skipped_items += read.session.skipped_items
+            if self._deletable:
+                self._reads[read.session.session_id] = read
+            yield _record(read.session)
+
+    def left_out(self) -> list[str]:
+        """The expired sessions (0.1.0 still returned them) and the corrupt ones."""
+        counts = self._reader.counts
+        if not counts.expired and not counts.corrupt:
+            return []
+        return [
+            f"left out {plural(counts.expired, 'expired session')} and "
+            f"{plural(counts.corrupt, 'corrupt session')} of the source (warnings name them)"
+        ]
+
+    async def delete(self, session_id: str) -> bool:
+        """Delete the session if its item is as it was read."""
+        read = self._reads.pop(session_id, None)
+        if read is None:
+            raise ConfigurationError(f"session {session_id!r} was not read from {self.label}")
+        with connecting_to(self._where):
+            return await self._reader.delete(read)
+
+    def forget(self, session_id: str) -> None:
+        """Drop the read kept for a delete."""
+        self._reads.pop(session_id, None)
+
 
 def default_prefix(spec: SourceSpec) -> str:
     """Return the prefix a Redis source uses when --from-prefix is not given."""
@@ -219,14 +351,33 @@ def default_prefix(spec: SourceSpec) -> str:
 
 
 @contextlib.asynccontextmanager
-async def open_source(spec: SourceSpec, *, prefix: str | None) -> AsyncIterator[MigrationSource]:
+async def open_source(
+    spec: SourceSpec, *, prefix: str | None, deletable: bool = False
+) -> AsyncIterator[MigrationSource]:
     """Open the source ``spec`` names; its client is closed on exit.
+
+    Args:
+        spec: The source.
+        prefix: The key prefix of a Redis source.
+        deletable: Keep what is read so sessions can be deleted (a DynamoDB source only).
 
     Raises:
         CommandError: The source cannot be opened; the message names it.
     """
     if spec.kind == SQLITE:
         yield SqliteSource(spec)
+        return
+    if spec.kind == DYNAMODB_0_1_0:
+        with about(spec.label):
+            from ..sources import open_v010_dynamodb
+
+            opened = open_v010_dynamodb(spec.location, profile=spec.aws_profile)
+            table_reader = await opened.__aenter__()
+        with connecting_to(spec.label):
+            try:
+                yield V010DynamoDBSource(spec, table_reader, deletable=deletable)
+            finally:
+                await table_reader.close()
         return
     chosen = prefix or default_prefix(spec)
     timeouts = {"socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": SOCKET_TIMEOUT_S}

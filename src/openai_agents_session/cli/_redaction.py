@@ -3,7 +3,7 @@
 A password can reach a message in two ways: inside a URL (``redis://user:pw@host``, or
 ``?password=pw``), or on its own, when a driver's error quotes it. The first is rewritten
 wherever a URL appears; for the second, the passwords of every URL the command was given are
-replaced wherever they appear in a message.
+replaced wherever they appear in a message, as are the AWS secrets of the environment.
 """
 
 from __future__ import annotations
@@ -50,13 +50,15 @@ class Redactor:
         self._secrets = sorted(kept, key=len, reverse=True)
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str | None]) -> Redactor:
-        """Create a redactor for the passwords of every URL found in ``texts``."""
-        secrets: set[str] = set()
+    def from_texts(
+        cls, texts: Iterable[str | None], *, secrets: Iterable[str | None] = ()
+    ) -> Redactor:
+        """Create a redactor for the passwords of every URL found in ``texts``, and ``secrets``."""
+        found = {secret for secret in secrets if secret}
         for text in texts:
             for url in _URL.findall(text or ""):
-                secrets |= _secrets_of(url)
-        return cls(secrets)
+                found |= _secrets_of(url)
+        return cls(found)
 
     def __call__(self, text: str) -> str:
         """Return ``text`` with every password replaced by ``***``."""

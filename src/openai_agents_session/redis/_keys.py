@@ -74,9 +74,13 @@ def meta_key(key_prefix: str, session_id: str) -> str:
     return _companion(key_prefix, session_id, "m")
 
 
-def staging_key(key_prefix: str, session_id: str) -> str:
-    """Return the list an import stages a session in before publishing it."""
-    return _companion(key_prefix, session_id, "s")
+def staging_key(key_prefix: str, session_id: str, token: str = "") -> str:
+    """Return the list an import stages a session in before publishing it.
+
+    ``token`` (hex digits) makes it the import's own: two imports of one session at once
+    must not stage into one list, or the one published first holds both copies.
+    """
+    return _companion(key_prefix, session_id, f"s{token}")
 
 
 def owner_index_key(key_prefix: str, owner: str) -> str:

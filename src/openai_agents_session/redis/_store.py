@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterable
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
@@ -389,9 +390,8 @@ class RedisSessionStore:
         self, record: SessionRecord, *, replace: bool, fresh_timestamps: bool
     ) -> int:
         target = session_key(self._key_prefix, validate_session_id(record.session_id))
-        staging = staging_key(self._key_prefix, record.session_id)
+        staging = staging_key(self._key_prefix, record.session_id, os.urandom(8).hex())
         encoded = encode_items(record.items)
-        await self._call(self._client.delete(staging))
         for start in range(0, len(encoded), CHUNK_ITEMS):
             pipe = self._client.pipeline(transaction=False)
             pipe.rpush(staging, *encoded[start : start + CHUNK_ITEMS])
