@@ -104,6 +104,8 @@ _TOKEN_LENGTH = 36
 # append renews every live message's ttl once the earliest is within half the slack of the
 # session's expiry: for an active session, one pass every half day or so.
 ITEM_TTL_SLACK_SECONDS = 24 * 3600
+# The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
+_MAX_QUERY_LIMIT = 2**31 - 1
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _URL_OPTIONS = ("region", "endpoint_url")
 _NAMES = {
@@ -323,7 +325,8 @@ class DynamoDBSession:
             "ConsistentRead": True,
         }
         if limit is not None:
-            query["Limit"] = limit + 1
+            # Capped: DynamoDB refuses a Limit past 2**31 - 1; the loop pages on.
+            query["Limit"] = min(limit + 1, _MAX_QUERY_LIMIT)
         items: list[TResponseInputItem] = []  # newest first
         meta: Meta | None = None
         while True:
