@@ -33,7 +33,11 @@ from dynamodb_servers import (
 
 from openai_agents_session import RedisSession, RedisSessionStore
 from openai_agents_session._store import SessionStore
-from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
+from openai_agents_session.dynamodb import (
+    DynamoDBSession,
+    DynamoDBSessionStore,
+    create_table_if_not_exists,
+)
 from openai_agents_session.redis._driver import RedisClient
 
 
@@ -162,14 +166,17 @@ class DynamoDBBackend(Backend):
         self.table = f"contract-{uuid.uuid4().hex[:12]}"
         self._stack = contextlib.AsyncExitStack()
         self.client: Any = None
+        self._store: DynamoDBSessionStore | None = None
 
     async def open(self) -> None:
         self.client = await self._stack.enter_async_context(dynamodb_client(self.server))
         await create_table_if_not_exists(self.client, self.table)
+        self._store = DynamoDBSessionStore(self.client, self.table)
 
     @property
     def store(self) -> SessionStore:
-        raise NotImplementedError("the DynamoDB backend has no SessionStore yet")
+        assert self._store is not None, "open() makes the store"
+        return self._store
 
     def session(self, session_id: str, **options: Any) -> DynamoDBSession:
         return DynamoDBSession(session_id, self.client, self.table, **_dynamodb_options(options))

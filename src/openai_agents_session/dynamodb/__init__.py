@@ -11,7 +11,8 @@ except ImportError as exc:
 
 from ._schema import check_table, create_table_if_not_exists
 from ._session import DynamoDBSession
+from ._store import DynamoDBSessionStore
 
-__all__ = ["DynamoDBSession", "check_table", "create_table_if_not_exists"]
+__all__ = ["DynamoDBSession", "DynamoDBSessionStore", "check_table", "create_table_if_not_exists"]
 
 del aiobotocore  # only imported to check that it is installed
