@@ -21,7 +21,15 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   append renews every live message's ttl with one UpdateItem each (about every half day of
   activity).
 - ``clear_session()``: one UpdateItem that moves the floor (readers see an empty session at
-  once), then a Query of the old keys and 25-key BatchWriteItems deleting them.
+  once) and removes the metadata, then a Query of the old keys and 25-key BatchWriteItems
+  deleting them.
+- ``get_metadata()``: one consistent GetItem of META; ``set_metadata()``: that read and one
+  conditional UpdateItem of META. ``ping()``: one eventually consistent GetItem.
+
+Metadata (``_metadata``) lives on META. A session with an owner is also an entry of the owner
+index (``_schema``): each write of its META rewrites the entry, whose sort key is the time of
+the write, which costs 2 more WCU (the old entry's delete and the new one's put, each under
+1 KB); writes of sessions without an owner cost the index nothing.
 """
 
 from __future__ import annotations
@@ -216,7 +224,10 @@ class DynamoDBSession:
             session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``:
                 a ``SessionSettings`` or a dict of its fields.
             max_items: Keep at most this many of the newest items visible.
-            owner: The user this session belongs to, recorded on its META item.
+            owner: The user this session belongs to, recorded on its META item by every
+                append, which lists the session under the owner
+                (``DynamoDBSessionStore.owner_page``). An append by an object without an
+                owner keeps the stored one, and moves the session to the top of its listing.
 
         Raises:
             ConfigurationError: An argument is out of range or of the wrong type, or

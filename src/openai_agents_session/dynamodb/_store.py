@@ -408,7 +408,9 @@ class DynamoDBSessionStore:
                 }
                 for index, payload in enumerate(encoded)
             ]
-            token_source = f"{self._table}\0{session_id}\0{base}\0{meta.floor}\0{replace}\0"
+            # One token per attempt: botocore's own retries of it are applied once, and an
+            # attempt after a cancelled one (whose timestamps differ) is a new request.
+            token_source = f"{self._table}\0{session_id}\0{base}\0{meta.floor}\0{attempt}\0"
             token = hashlib.sha256(token_source.encode() + digest.digest()).hexdigest()
             try:
                 await self._call(
