@@ -63,12 +63,15 @@ class Backend(ABC):
             identical retry after a failed call reuses the failed call's batch id.
         ttl_resolution_s: How late a session may still be readable after its TTL ran out.
         concurrent_processes: Writers in separate processes may share one session.
+        owner_listing_lag_s: How long an owner's listing may lag behind a write (an
+            eventually consistent index); the tests poll that long before failing.
     """
 
     name: str
     exactly_once: bool = False
     ttl_resolution_s: float = 1.0
     concurrent_processes: bool = False
+    owner_listing_lag_s: float = 0.0
 
     @property
     @abstractmethod
@@ -159,6 +162,9 @@ class DynamoDBBackend(Backend):
     # Expiry is checked on every read against whole seconds of the client's clock.
     ttl_resolution_s = 1.0
     concurrent_processes = True
+    # The owner index is a global secondary index: eventually consistent on AWS (DynamoDB
+    # Local updates it with the write).
+    owner_listing_lag_s = 5.0
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self.name = "dynamodb"
