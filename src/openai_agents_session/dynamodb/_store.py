@@ -568,8 +568,9 @@ def _value_size(value: Mapping[str, Any]) -> int:
     if kind == "B":
         return len(content)
     if kind == "N":
-        digits = str(Decimal(content).normalize()).lstrip("-").replace(".", "")
-        return math.ceil(len(digits.lstrip("0") or "0") / 2) + 1
+        # About one byte per two significant digits, plus one.
+        digits = Decimal(content).normalize().as_tuple().digits
+        return math.ceil(len(digits) / 2) + 1
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "L":
