@@ -20,6 +20,7 @@ from openai_agents_session import (
     WrongKeyTypeError,
     open_store,
 )
+from openai_agents_session.dynamodb import DynamoDBSessionStore
 
 
 async def spec_basic_usage() -> None:
@@ -98,4 +99,11 @@ async def stores_speak_one_protocol(client: redis.Redis) -> SessionStore:
     info: SessionInfo = await store.info("user-123")
     print(page.cursor, info.location, info.size_bytes)
     await opened.close()
+    return store
+
+
+async def dynamodb_store_speaks_the_protocol() -> SessionStore:
+    store: SessionStore = DynamoDBSessionStore.from_url("dynamodb://sessions?region=us-east-1")
+    page: OwnerPage = await store.owner_page("ada", cursor=None, count=10)
+    print(page.cursor)
     return store
