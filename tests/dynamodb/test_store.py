@@ -300,3 +300,17 @@ async def test_ping_answers_false_during_an_outage(
             assert await session.ping() is False
             proxy.accept()
             assert await session.ping() is True
+
+
+async def test_metadata_of_a_session_that_expired_before_its_first_append_is_gone(
+    dynamodb: DynamoDBClient, own_table: str
+) -> None:
+    """Metadata set with a TTL and left to expire does not come back with a later append."""
+    await DynamoDBSession("s", dynamodb, own_table, ttl_seconds=1).set_metadata(title="old")
+    await asyncio.sleep(2.1)
+    session = DynamoDBSession("s", dynamodb, own_table, owner="ada")
+    assert (await session.get_metadata()).title is None
+    await session.add_items([user("a")])
+    metadata = await session.get_metadata()
+    assert (metadata.title, metadata.owner) == (None, "ada")
+    assert await session.get_items() == [user("a")]

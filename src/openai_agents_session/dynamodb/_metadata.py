@@ -172,10 +172,10 @@ def metadata_update(
     """Return the UpdateItem of META that applies ``change``, conditioned on ``item`` as read.
 
     A live session keeps its state and expiry: only the user fields change (and
-    ``created_us``, if unset). A session that does not exist starts with the metadata and
-    the expiry ``expires_at`` (None: none). An expired one starts anew the same way: its
-    floor moves up to ``next_seq``, so none of its old items comes back, and its old
-    metadata goes.
+    ``created_us``, if unset). A session that does not exist starts with the metadata, the
+    expiry ``expires_at`` (None: none) and its counters at 0. An expired one starts anew the
+    same way: its floor moves up to ``next_seq``, so none of its old items comes back, and
+    its old metadata goes.
     """
     names: dict[str, str] = {"#pk": PARTITION_KEY, "#created_us": CREATED_ATTRIBUTE}
     values: dict[str, Any] = {":now_us": {"N": str(now_us())}}
@@ -202,6 +202,13 @@ def metadata_update(
             sets.append("#ttl = :expires")
         else:
             removes.append("#ttl")
+        observed_next = None if not item else _number(item, "next_seq")
+        names["#next"], names["#floor"] = "next_seq", "floor"
+        if observed_next is None:
+            # A META with no items yet still gets its counters: an append then has to match
+            # them, sees this META (its expiry included) and starts anew if it expired.
+            values[":zero"] = {"N": "0"}
+            sets += ["#next = :zero", "#floor = :zero"]
         if not item:
             condition = "attribute_not_exists(#pk)"
         else:
@@ -213,9 +220,9 @@ def metadata_update(
             names.update({f"#e{index}": name for index, name in enumerate(ended)})
             names["#items_ttl"] = ITEMS_TTL_ATTRIBUTE
             removes.append("#items_ttl")
-            observed_next = _number(item, "next_seq")
-            if observed_next is not None:
-                names["#next"], names["#floor"] = "next_seq", "floor"
+            if observed_next is None:
+                condition += " AND attribute_not_exists(#next)"
+            else:
                 values[":next"] = {"N": str(observed_next)}
                 sets.append("#floor = :next")
                 condition += " AND #next = :next"
