@@ -1,4 +1,8 @@
-"""DynamoDB backend: sessions in one table, one item per message and a META item per session."""
+"""DynamoDB backend: sessions in one table, one item per message and a META item per session.
+
+`DynamoDBSession` is one conversation; `DynamoDBSessionStore` lists, inspects, copies, exports
+and imports the sessions of a table.
+"""
 
 from __future__ import annotations
 

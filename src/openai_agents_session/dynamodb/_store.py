@@ -118,6 +118,7 @@ class DynamoDBSessionStore:
         self._segments = validate_count("scan_segments", scan_segments, minimum=1)
         self._client_factory: contextlib.AbstractAsyncContextManager[DynamoDBClient] | None = None
         self._exit_stack: contextlib.AsyncExitStack | None = None
+        self._opening: asyncio.Lock | None = None
         self._closed = False
 
     @classmethod
@@ -520,13 +521,18 @@ class DynamoDBSessionStore:
         """Return the client, opening the store's own on first use."""
         if self._closed:
             raise SessionClosedError(f"the store of table {self._table!r} was closed")
-        if self._client is None:
-            factory = self._client_factory
-            assert factory is not None  # from_url sets it when there is no client
-            stack = contextlib.AsyncExitStack()
-            with mapped_errors():
-                self._client = await stack.enter_async_context(factory)
-            self._exit_stack = stack
+        if self._client is not None:
+            return self._client
+        factory = self._client_factory
+        assert factory is not None  # from_url sets it when there is no client
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:  # concurrent first calls open one client
+            if self._client is None:
+                stack = contextlib.AsyncExitStack()
+                with mapped_errors():
+                    self._client = await stack.enter_async_context(factory)
+                self._exit_stack = stack
         return self._client
 
     async def _call(self, request: Awaitable[Any]) -> Any:
