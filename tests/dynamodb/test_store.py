@@ -314,3 +314,31 @@ async def test_metadata_of_a_session_that_expired_before_its_first_append_is_gon
     metadata = await session.get_metadata()
     assert (metadata.title, metadata.owner) == (None, "ada")
     assert await session.get_items() == [user("a")]
+
+
+async def test_import_whose_reply_was_lost_is_applied_once_by_the_retry(
+    dynamodb_local: DynamoDBLocal, dynamodb: DynamoDBClient, own_table: str
+) -> None:
+    """botocore's retry of a lost TransactWriteItems reply is the same request: True, once."""
+    port = int(dynamodb_local.endpoint_url.rsplit(":", 1)[1])
+    async with FaultProxy(dynamodb_local.host, port) as proxy:
+        client_context = AioSession().create_client(
+            "dynamodb",
+            region_name=REGION,
+            endpoint_url=f"http://127.0.0.1:{proxy.port}",
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 3}),
+        )
+        async with client_context as client:
+            store = DynamoDBSessionStore(client, own_table)
+            proxy.drop_next_reply(matching=b"TransactWriteItems")
+            record = SessionRecord("s", [user("a"), user("b"), user("c")], 600)
+            assert await store.import_session(record) is True
+    assert sorted(await stored(dynamodb, own_table, "s")) == [
+        "m#0000000000000000",
+        "m#0000000000000001",
+        "m#0000000000000002",
+        META_SK,
+    ]
+    assert await DynamoDBSession("s", dynamodb, own_table).get_items() == record.items
