@@ -11,10 +11,17 @@ import pytest
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from dynamodb.support import stored, user
-from dynamodb_servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, DynamoDBLocal
+from dynamodb_servers import (
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
+    DynamoDBLocal,
+    dynamodb_client,
+)
 from proxy import FaultProxy
 
 from openai_agents_session import SessionRecord, open_store
+from openai_agents_session.cli import main
 from openai_agents_session.dynamodb import (
     DynamoDBSession,
     DynamoDBSessionStore,
@@ -342,3 +349,36 @@ async def test_import_whose_reply_was_lost_is_applied_once_by_the_retry(
         META_SK,
     ]
     assert await DynamoDBSession("s", dynamodb, own_table).get_items() == record.items
+
+
+def test_command_line_lists_a_dynamodb_table(
+    dynamodb_local: DynamoDBLocal,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``openai-agents-session ls --url dynamodb://...`` lists the table's sessions."""
+    name = f"cli-{uuid.uuid4().hex[:12]}"
+
+    async def prepare() -> None:
+        async with dynamodb_client(dynamodb_local) as client:
+            await create_table_if_not_exists(client, name, enable_ttl=False)
+            for session_id in ("chat-1", "chat-2"):
+                session = DynamoDBSession(session_id, client, name, owner="ada")
+                await session.add_items([user("a")])
+
+    async def drop() -> None:
+        async with dynamodb_client(dynamodb_local) as client:
+            await client.delete_table(TableName=name)
+
+    asyncio.run(prepare())
+    try:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        url = f"dynamodb://{name}?region={REGION}&endpoint_url={dynamodb_local.endpoint_url}"
+        assert main(["ls", "--url", url]) == 0
+        rows = capsys.readouterr().out.splitlines()[1:]
+        assert sorted(row.split()[0] for row in rows) == ["chat-1", "chat-2"]
+        assert main(["ls", "--url", url, "--prefix", "other"]) != 0
+        assert "key_prefix 'other'" in capsys.readouterr().err
+    finally:
+        asyncio.run(drop())

@@ -32,10 +32,17 @@ from decimal import Decimal
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
 
+from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
 from .._items import encode_items
-from .._store import OwnerPage, SessionInfo, SessionMetadata, SessionRecord
+from .._store import (
+    DEFAULT_KEY_PREFIX,
+    OwnerPage,
+    SessionInfo,
+    SessionMetadata,
+    SessionRecord,
+)
 from .._validation import validate_count, validate_session_id
 from ..errors import ConfigurationError, ConflictError, SessionClosedError, SessionExistsError
 from ._driver import DynamoDBClient, mapped_errors
@@ -123,20 +130,46 @@ class DynamoDBSessionStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, scan_segments: int = DEFAULT_SCAN_SEGMENTS, **client_options: Any
+        cls,
+        url: str,
+        *,
+        scan_segments: int = DEFAULT_SCAN_SEGMENTS,
+        key_prefix: str | None = None,
+        socket_timeout: float | None = None,
+        socket_connect_timeout: float | None = None,
+        **client_options: Any,
     ) -> DynamoDBSessionStore:
         """Create a store with a client of its own, released by ``close()``.
+
+        ``open_store`` passes every store the same options, so the Redis ones that have a
+        meaning here are taken too.
 
         Args:
             url: ``dynamodb://TABLE?region=REGION&endpoint_url=URL``, as for
                 ``DynamoDBSession.from_url``.
             scan_segments: Segments of the parallel Scan that lists sessions.
+            key_prefix: Only the default (or None): a DynamoDB store's namespace is its table.
+            socket_timeout: Seconds to wait for a reply (botocore's ``read_timeout``).
+            socket_connect_timeout: Seconds to wait for a connection (``connect_timeout``).
             **client_options: Passed to aiobotocore's ``create_client``.
 
         Raises:
-            ConfigurationError: The URL is not a ``dynamodb://`` URL naming a table, or has an
-                unknown option.
+            ConfigurationError: The URL is not a ``dynamodb://`` URL naming a table, has an
+                unknown option, or ``key_prefix`` is not the default.
         """
+        if key_prefix not in (None, DEFAULT_KEY_PREFIX):
+            raise ConfigurationError(
+                f"key_prefix {key_prefix!r} has no meaning for DynamoDB, whose sessions are "
+                "those of one table; name another table in the URL instead"
+            )
+        if socket_timeout is not None or socket_connect_timeout is not None:
+            config = AioConfig()
+            if socket_timeout is not None:
+                config = config.merge(AioConfig(read_timeout=socket_timeout))
+            if socket_connect_timeout is not None:
+                config = config.merge(AioConfig(connect_timeout=socket_connect_timeout))
+            given = client_options.get("config")
+            client_options["config"] = config if given is None else given.merge(config)
         table_name, options = _parse_url(url)
         for name, value in options.items():
             option = "region_name" if name == "region" else name
