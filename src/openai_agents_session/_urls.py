@@ -24,6 +24,7 @@ SCHEMES: dict[str, str] = {
     "unix": "openai_agents_session.redis:RedisSessionStore",
     "redis+cluster": "openai_agents_session.redis:RedisSessionStore",
     "rediss+cluster": "openai_agents_session.redis:RedisSessionStore",
+    "dynamodb": "openai_agents_session.dynamodb:DynamoDBSessionStore",
 }
 
 # The TLS schemes, and the scheme of the same store without TLS: a hint for a TLS client that
@@ -49,8 +50,8 @@ def open_store(url: str, **options: Any) -> SessionStore:
     """Open the store ``url`` names, with a client of its own that ``close()`` releases.
 
     Args:
-        url: The store's URL, such as ``redis://localhost:6379/0`` or
-            ``redis+cluster://node-1:7000``.
+        url: The store's URL, such as ``redis://localhost:6379/0``,
+            ``redis+cluster://node-1:7000`` or ``dynamodb://TABLE?region=us-east-1``.
         **options: The store's ``from_url`` options, such as ``key_prefix``.
 
     Raises:

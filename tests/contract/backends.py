@@ -33,7 +33,11 @@ from dynamodb_servers import (
 
 from openai_agents_session import RedisSession, RedisSessionStore
 from openai_agents_session._store import SessionStore
-from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
+from openai_agents_session.dynamodb import (
+    DynamoDBSession,
+    DynamoDBSessionStore,
+    create_table_if_not_exists,
+)
 from openai_agents_session.redis._driver import RedisClient
 
 
@@ -59,12 +63,15 @@ class Backend(ABC):
             identical retry after a failed call reuses the failed call's batch id.
         ttl_resolution_s: How late a session may still be readable after its TTL ran out.
         concurrent_processes: Writers in separate processes may share one session.
+        owner_listing_lag_s: How long an owner's listing may lag behind a write (an
+            eventually consistent index); the tests poll that long before failing.
     """
 
     name: str
     exactly_once: bool = False
     ttl_resolution_s: float = 1.0
     concurrent_processes: bool = False
+    owner_listing_lag_s: float = 0.0
 
     @property
     @abstractmethod
@@ -155,6 +162,9 @@ class DynamoDBBackend(Backend):
     # Expiry is checked on every read against whole seconds of the client's clock.
     ttl_resolution_s = 1.0
     concurrent_processes = True
+    # The owner index is a global secondary index: eventually consistent on AWS (DynamoDB
+    # Local updates it with the write).
+    owner_listing_lag_s = 5.0
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self.name = "dynamodb"
@@ -162,14 +172,17 @@ class DynamoDBBackend(Backend):
         self.table = f"contract-{uuid.uuid4().hex[:12]}"
         self._stack = contextlib.AsyncExitStack()
         self.client: Any = None
+        self._store: DynamoDBSessionStore | None = None
 
     async def open(self) -> None:
         self.client = await self._stack.enter_async_context(dynamodb_client(self.server))
         await create_table_if_not_exists(self.client, self.table)
+        self._store = DynamoDBSessionStore(self.client, self.table)
 
     @property
     def store(self) -> SessionStore:
-        raise NotImplementedError("the DynamoDB backend has no SessionStore yet")
+        assert self._store is not None, "open() makes the store"
+        return self._store
 
     def session(self, session_id: str, **options: Any) -> DynamoDBSession:
         return DynamoDBSession(session_id, self.client, self.table, **_dynamodb_options(options))

@@ -32,11 +32,6 @@ _BIG_ITEMS = "items over 400 KB are refused (chunking of big items missing)"
 
 # Contract tests the DynamoDB backend fails today, each with the feature it lacks.
 DYNAMODB_XFAILS: dict[str, str] = {
-    "test_batches_that_are_not_lists_are_refused": _NO_STORE,
-    "test_bad_metadata_values_are_refused": _NO_METADATA,
-    "test_refused_metadata_writes_nothing": _NO_METADATA,
-    "test_refused_empty_owner_writes_nothing": _NO_METADATA,
-    "test_owner_page_refuses_a_cursor_it_never_returned": _NO_STORE,
     "test_large_batch_is_stored_whole_in_order": _BIG_BATCHES,
     "test_readers_racing_a_big_batch_see_all_or_nothing": _BIG_BATCHES,
     "test_big_items_round_trip": _BIG_ITEMS,
@@ -48,44 +43,8 @@ DYNAMODB_XFAILS: dict[str, str] = {
     ),
     "test_concurrent_poppers_get_every_item_once": _BIG_BATCHES,
     "test_retry_after_a_cancelled_add_items_stores_the_batch_once": _BIG_BATCHES,
-    "test_created_at_is_set_once_and_updated_at_advances": _NO_METADATA,
-    "test_setting_metadata_after_the_first_append_keeps_created_at": _NO_METADATA,
-    "test_user_fields_are_set_kept_and_removed": _NO_METADATA,
-    "test_store_metadata_is_the_sessions_metadata": _NO_STORE,
-    "test_store_set_metadata_keeps_the_sessions_ttl": _NO_STORE,
-    "test_clear_session_removes_the_metadata": _NO_METADATA,
-    "test_popping_the_last_item_removes_the_metadata": _NO_METADATA,
-    "test_owner_page_lists_sessions_most_recently_updated_first": (
-        "no SessionStore for DynamoDB yet (owner listing)"
-    ),
-    "test_owner_page_follows_the_cursor_to_the_last_page": (
-        "no SessionStore for DynamoDB yet (owner listing)"
-    ),
-    "test_owner_page_excludes_deleted_sessions": "no SessionStore for DynamoDB yet (owner listing)",
-    "test_owner_page_excludes_expired_sessions": "no SessionStore for DynamoDB yet (owner listing)",
-    "test_changing_the_owner_moves_the_session_between_owners": _NO_METADATA,
-    "test_fork_lists_the_copy_under_the_owner": _NO_STORE,
-    "test_add_items_empty_batch_stores_nothing": _NO_STORE,
-    "test_clear_session_empties_the_session": _NO_STORE,
-    "test_unusual_session_ids_work": _NO_STORE,
-    "test_replace_items_swaps_the_history_and_keeps_metadata": _NO_METADATA,
-    "test_replace_with_nothing_clears_the_session": _NO_METADATA,
-    "test_sdk_compaction_replaces_history_atomically_through_the_hook": _NO_METADATA,
-    "test_list_and_count_sessions_match_the_pattern": _NO_METADATA,
-    "test_info_reports_items_ttl_and_metadata": _NO_METADATA,
-    "test_info_of_a_missing_session_is_empty": _NO_STORE,
-    "test_delete_counts_what_existed_and_removes_it": _NO_METADATA,
     "test_fork_copies_items_ttl_and_metadata": _BIG_BATCHES,
-    "test_fork_refuses_an_existing_target_unless_replace": _NO_STORE,
-    "test_fork_onto_itself_is_refused": _NO_STORE,
-    "test_export_delete_import_restores_items_ttl_and_metadata": _NO_STORE,
-    "test_export_filters_by_pattern_and_export_session_of_a_missing_one_is_none": _NO_STORE,
-    "test_import_is_idempotent_and_replace_overwrites": _NO_STORE,
-    "test_import_publishes_whole_sessions_only": _NO_STORE,
-    "test_add_items_sets_the_ttl": _NO_STORE,
-    "test_ttl_none_never_expires": _NO_STORE,
-    "test_add_items_sets_the_ttl_back_to_its_full_value": _NO_STORE,
-    "test_add_items_refreshes_the_ttl_and_the_session_expires_after_it": _NO_STORE,
+    "test_import_publishes_whole_sessions_only": _BIG_BATCHES,
 }
 
 

@@ -6,6 +6,7 @@ import time
 
 from contract.backends import Backend
 from contract.items import user
+from contract.test_owner_listing import listed_for
 
 
 async def test_created_at_is_set_once_and_updated_at_advances(backend: Backend) -> None:
@@ -85,4 +86,4 @@ async def test_popping_the_last_item_removes_the_metadata(backend: Backend) -> N
     assert await session.pop_item() == user("a")
     assert await session.pop_item() is None
     assert (await session.get_metadata()).title is None
-    assert (await backend.store.owner_page("ada")).sessions == []
+    await listed_for(backend, "ada", [])

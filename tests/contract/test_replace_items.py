@@ -10,13 +10,9 @@ import pytest
 from agents.memory import OpenAIResponsesCompactionSession
 from contract.backends import Backend
 from contract.items import assistant, user
+from contract.test_owner_listing import listed_for
 
 from openai_agents_session import ItemEncodeError
-
-
-async def owned(backend: Backend, owner: str) -> list[str]:
-    page = await backend.store.owner_page(owner, count=100)
-    return [entry.session_id for entry in page.sessions]
 
 
 async def test_replace_items_swaps_the_history_and_keeps_metadata(backend: Backend) -> None:
@@ -36,7 +32,7 @@ async def test_replace_items_swaps_the_history_and_keeps_metadata(backend: Backe
     )
     assert after.updated_at is not None and before.updated_at is not None
     assert after.updated_at >= before.updated_at
-    assert await owned(backend, "ada") == ["u"]
+    await listed_for(backend, "ada", ["u"])
     ttl = (await backend.store.info("u")).ttl_seconds
     assert ttl is not None and 0 < ttl <= 60
 
@@ -126,4 +122,4 @@ async def test_sdk_compaction_replaces_history_atomically_through_the_hook(
         {"type": "message", "role": "assistant", "content": "summary"}
     ]
     assert (await session.get_metadata()).title == "Trip"
-    assert await owned(backend, "ada") == ["u"]
+    await listed_for(backend, "ada", ["u"])

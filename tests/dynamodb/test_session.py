@@ -321,3 +321,12 @@ async def test_unreachable_endpoint_is_backend_unavailable(table: str) -> None:
         with pytest.raises(BackendUnavailableError) as caught:
             await session.get_items()
     assert caught.value.__cause__ is not None
+
+
+async def test_get_items_with_the_largest_int32_limit_returns_everything(
+    new_session: NewSession,
+) -> None:
+    """A limit of 2**31 - 1 (the SDK's compaction asks for it) reads the whole session."""
+    session = new_session()
+    await session.add_items([user("a"), user("b")])
+    assert await session.get_items(limit=2**31 - 1) == [user("a"), user("b")]

@@ -23,6 +23,7 @@ from openai_agents_session import (
     WrongKeyTypeError,
     open_store,
 )
+from openai_agents_session.dynamodb import DynamoDBSessionStore
 
 
 async def spec_basic_usage() -> None:
@@ -119,3 +120,10 @@ async def dynamodb_session(client: DynamoDBClient) -> Session:
         await owned.close()
     print(created)
     return session
+
+
+async def dynamodb_store_speaks_the_protocol() -> SessionStore:
+    store: SessionStore = DynamoDBSessionStore.from_url("dynamodb://sessions?region=us-east-1")
+    page: OwnerPage = await store.owner_page("ada", cursor=None, count=10)
+    print(page.cursor)
+    return store

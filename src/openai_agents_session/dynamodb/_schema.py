@@ -7,7 +7,8 @@ items sorted by ``sk``:
 ``sk``               holds
 ===================  =====================================================================
 ``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
-``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner
+``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner,
+                     and its metadata (``_metadata``)
 ===================  =====================================================================
 
 Sequence numbers are zero-padded hex, so string order is numeric order, and ``~meta`` sorts
@@ -17,6 +18,12 @@ append writes at ``next_seq``, a pop removes ``next_seq - 1``, a clear moves ``f
 ``next_seq``. ``ttl`` (epoch seconds) is the session's authoritative expiry, checked on every
 read and write, and the attribute DynamoDB's TTL sweeper reads. 0.1.0's table (partition key
 ``session_id`` only) cannot be reused: a key schema never changes.
+
+One global secondary index, ``OWNER_INDEX``, lists an owner's sessions: its partition key is
+META's ``owner`` and its sort key ``updated_us`` (the last write, integer microseconds). It is
+sparse: DynamoDB indexes only items that carry both attributes, so messages and the META of a
+session without an owner cost the index nothing. It projects ``next_seq``, ``floor`` and
+``ttl``, so empty and expired sessions are filtered out without reading the table.
 """
 
 from __future__ import annotations
@@ -33,10 +40,13 @@ if TYPE_CHECKING:
     from ._driver import DynamoDBClient
 
 __all__ = [
+    "ACTIVITY_ATTRIBUTE",
     "BATCH_ATTRIBUTE",
     "MESSAGE_PREFIX",
     "META_SK",
     "MIGRATE_COMMAND",
+    "OWNER_ATTRIBUTE",
+    "OWNER_INDEX",
     "PARTITION_KEY",
     "PAYLOAD_ATTRIBUTE",
     "SORT_KEY",
@@ -44,6 +54,7 @@ __all__ = [
     "Meta",
     "check_table",
     "create_table_if_not_exists",
+    "has_owner_index",
     "key",
     "message_item",
     "message_sk",
@@ -61,6 +72,13 @@ BATCH_ATTRIBUTE = "b"
 TTL_ATTRIBUTE = "ttl"
 # On META: the earliest ``ttl`` any live message may carry (absent: none carries one).
 ITEMS_TTL_ATTRIBUTE = "items_ttl"
+# On META: the owner, the owner index's partition key (absent: the session is not indexed).
+OWNER_ATTRIBUTE = "owner"
+# On META: the last write in integer microseconds, the owner index's sort key.
+ACTIVITY_ATTRIBUTE = "updated_us"
+OWNER_INDEX = "owner-updated"
+# What the owner index copies beside its keys: enough to tell an empty or expired session.
+_OWNER_INDEX_PROJECTED = ("next_seq", "floor", TTL_ATTRIBUTE)
 # 16 hex digits: every seq a 64-bit counter can reach sorts by its string.
 _SEQ_DIGITS = 16
 # The partition key 0.1.0 used, alone: its tables must be migrated, not written to.
@@ -208,7 +226,10 @@ async def create_table_if_not_exists(
 ) -> bool:
     """Create the sessions table (on-demand billing) unless it exists, and wait until ACTIVE.
 
-    An existing table is checked instead: it must have this library's key schema.
+    An existing table is checked instead: it must have this library's key schema. A table
+    made before owner listing existed gets the owner index (``OWNER_INDEX``) added with one
+    UpdateTable, and this call waits until DynamoDB has backfilled it (on a big table, that
+    takes minutes): owner listing needs the index, and nothing else is changed.
 
     Args:
         client: An aiobotocore DynamoDB client; it stays the caller's.
@@ -231,11 +252,13 @@ async def create_table_if_not_exists(
                 AttributeDefinitions=[
                     {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
                     {"AttributeName": SORT_KEY, "AttributeType": "S"},
+                    *_OWNER_INDEX_ATTRIBUTES,
                 ],
                 KeySchema=[
                     {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
                     {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
                 ],
+                GlobalSecondaryIndexes=[_OWNER_INDEX_SPEC],
                 BillingMode="PAY_PER_REQUEST",
             )
     except Exception as exc:
@@ -244,9 +267,44 @@ async def create_table_if_not_exists(
         created = False
     table = await _wait_active(client, table_name)
     _check_key_schema(table_name, table)
+    if not has_owner_index(table):
+        await _add_owner_index(client, table_name)
     if enable_ttl:
         await _enable_ttl(client, table_name)
     return created
+
+
+_OWNER_INDEX_ATTRIBUTES: list[Any] = [
+    {"AttributeName": OWNER_ATTRIBUTE, "AttributeType": "S"},
+    {"AttributeName": ACTIVITY_ATTRIBUTE, "AttributeType": "N"},
+]
+_OWNER_INDEX_SPEC: Any = {
+    "IndexName": OWNER_INDEX,
+    "KeySchema": [
+        {"AttributeName": OWNER_ATTRIBUTE, "KeyType": "HASH"},
+        {"AttributeName": ACTIVITY_ATTRIBUTE, "KeyType": "RANGE"},
+    ],
+    "Projection": {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": list(_OWNER_INDEX_PROJECTED),
+    },
+}
+
+
+def has_owner_index(table: Mapping[str, Any]) -> bool:
+    """Whether a table, as DescribeTable returns it, has the owner index."""
+    indexes = table.get("GlobalSecondaryIndexes") or []
+    return any(index.get("IndexName") == OWNER_INDEX for index in indexes)
+
+
+async def _add_owner_index(client: DynamoDBClient, table_name: str) -> None:
+    with mapped_errors():
+        await client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=_OWNER_INDEX_ATTRIBUTES,
+            GlobalSecondaryIndexUpdates=[{"Create": _OWNER_INDEX_SPEC}],
+        )
+    await _wait_active(client, table_name)
 
 
 async def _wait_active(client: DynamoDBClient, table_name: str) -> Mapping[str, Any]:
@@ -255,7 +313,10 @@ async def _wait_active(client: DynamoDBClient, table_name: str) -> Mapping[str, 
     while True:
         with mapped_errors():
             table: Mapping[str, Any] = (await client.describe_table(TableName=table_name))["Table"]
-        if table.get("TableStatus") == "ACTIVE":
+        indexes = table.get("GlobalSecondaryIndexes") or []
+        if table.get("TableStatus") == "ACTIVE" and all(
+            index.get("IndexStatus", "ACTIVE") == "ACTIVE" for index in indexes
+        ):
             return table
         if loop.time() >= deadline:
             raise BackendUnavailableError(

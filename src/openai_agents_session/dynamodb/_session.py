@@ -21,7 +21,15 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   append renews every live message's ttl with one UpdateItem each (about every half day of
   activity).
 - ``clear_session()``: one UpdateItem that moves the floor (readers see an empty session at
-  once), then a Query of the old keys and 25-key BatchWriteItems deleting them.
+  once) and removes the metadata, then a Query of the old keys and 25-key BatchWriteItems
+  deleting them.
+- ``get_metadata()``: one consistent GetItem of META; ``set_metadata()``: that read and one
+  conditional UpdateItem of META. ``ping()``: one eventually consistent GetItem.
+
+Metadata (``_metadata``) lives on META. A session with an owner is also an entry of the owner
+index (``_schema``): each write of its META rewrites the entry, whose sort key is the time of
+the write, which costs 2 more WCU (the old entry's delete and the new one's put, each under
+1 KB); writes of sessions without an owner cost the index nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import random
 import re
 import time
 from collections.abc import Mapping, Sequence
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -45,6 +54,7 @@ from aiobotocore.session import AioSession
 from botocore.client import BaseClient
 
 from .._items import decode_item, decode_valid, encode_items
+from .._store import SessionMetadata
 from .._validation import (
     coerce_session_settings,
     validate_batch,
@@ -53,12 +63,31 @@ from .._validation import (
     validate_limit,
     validate_session_id,
 )
-from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
+from ..errors import (
+    BackendError,
+    BackendUnavailableError,
+    ConfigurationError,
+    ConflictError,
+    SessionClosedError,
+)
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._owned_client import OwnedClient
+from ._metadata import (
+    CREATED_ATTRIBUTE,
+    TAGS_ATTRIBUTE,
+    TITLE_ATTRIBUTE,
+    metadata_change,
+    metadata_from_item,
+    metadata_update,
+    now_us,
+    remove_clause,
+    validate_owner,
+)
 from ._schema import (
+    ACTIVITY_ATTRIBUTE,
     ITEMS_TTL_ATTRIBUTE,
     META_SK,
+    OWNER_ATTRIBUTE,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
@@ -105,6 +134,8 @@ _TOKEN_LENGTH = 36
 # append renews every live message's ttl once the earliest is within half the slack of the
 # session's expiry: for an active session, one pass every half day or so.
 ITEM_TTL_SLACK_SECONDS = 24 * 3600
+# The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
+_MAX_QUERY_LIMIT = 2**31 - 1
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _URL_OPTIONS = ("region", "endpoint_url")
 _NAMES = {
@@ -194,7 +225,10 @@ class DynamoDBSession:
             session_settings: Defaults for the SDK, such as the ``limit`` of ``get_items``:
                 a ``SessionSettings`` or a dict of its fields.
             max_items: Keep at most this many of the newest items visible.
-            owner: The user this session belongs to, recorded on its META item.
+            owner: The user this session belongs to, recorded on its META item by every
+                append, which lists the session under the owner
+                (``DynamoDBSessionStore.owner_page``). An append by an object without an
+                owner keeps the stored one, and moves the session to the top of its listing.
 
         Raises:
             ConfigurationError: An argument is out of range or of the wrong type, or
@@ -209,9 +243,7 @@ class DynamoDBSession:
         self._max_items = (
             None if max_items is None else validate_count("max_items", max_items, minimum=1)
         )
-        if owner is not None and (not isinstance(owner, str) or not owner):
-            raise ConfigurationError(f"owner must be a non-empty str or None, got {owner!r}")
-        self._owner = owner
+        self._owner = validate_owner(owner)
         # The META this object last saw: the seqs of the next append come from it.
         self._meta = Meta()
         # The batch of the last add_items whose outcome is unknown (it failed after it may
@@ -325,7 +357,8 @@ class DynamoDBSession:
             "ConsistentRead": True,
         }
         if limit is not None:
-            query["Limit"] = limit + 1
+            # Capped: DynamoDB refuses a Limit past 2**31 - 1; the loop pages on.
+            query["Limit"] = min(limit + 1, _MAX_QUERY_LIMIT)
         items: list[TResponseInputItem] = []  # newest first
         meta: Meta | None = None
         while True:
@@ -644,6 +677,15 @@ class DynamoDBSession:
             names["#owner"] = "owner"
             values[":owner"] = {"S": self._owner}
             sets.append("#owner = :owner")
+        # Metadata timestamps, in microseconds; updated_us is the owner index's sort key.
+        names["#updated_us"], names["#created_us"] = ACTIVITY_ATTRIBUTE, CREATED_ATTRIBUTE
+        values[":now_us"] = {"N": str(now_us())}
+        sets.append("#updated_us = :now_us")
+        restarted = expected.exists and expected.expired(now)
+        if restarted:
+            sets.append("#created_us = :now_us")
+        else:
+            sets.append("#created_us = if_not_exists(#created_us, :now_us)")
         expression = "SET " + ", ".join(sets)
         if expires_at is not None:
             values[":expires"] = {"N": str(expires_at)}
@@ -655,6 +697,13 @@ class DynamoDBSession:
             expression = expression.replace("SET ", "SET #items_ttl = :items_ttl, ", 1)
         else:
             expression += ", #items_ttl" if " REMOVE " in expression else " REMOVE #items_ttl"
+        if restarted:
+            # An expired session starts anew: its old metadata ended with it.
+            ended = [TITLE_ATTRIBUTE, TAGS_ATTRIBUTE]
+            if self._owner is None:
+                ended.append(OWNER_ATTRIBUTE)
+            clause = remove_clause(names, ended)
+            expression += (", " if " REMOVE " in expression else " REMOVE ") + clause
         if not expected.exists:
             condition = "attribute_not_exists(#next)"
         else:
@@ -801,7 +850,7 @@ class DynamoDBSession:
         ) from last
 
     def _pop_update(self, meta: Meta, now: int) -> dict[str, Any]:
-        return {
+        request: dict[str, Any] = {
             "TableName": self._table,
             "Key": key(self.session_id, META_SK),
             "UpdateExpression": "SET #next = :next, #updated = :now",
@@ -819,6 +868,11 @@ class DynamoDBSession:
                 ":now": {"N": str(now)},
             },
         }
+        if meta.next_seq - 1 <= meta.floor:
+            # The last item: the session ends, and its metadata with it.
+            names = request["ExpressionAttributeNames"]
+            request["UpdateExpression"] += " REMOVE " + remove_clause(names)
+        return request
 
     async def clear_session(self) -> None:
         """Empty the session at once, then delete its stored items.
@@ -829,23 +883,32 @@ class DynamoDBSession:
         """
         client = await self._ready()
         now = int(time.time())
+        names = {name: _NAMES[name] for name in ("#next", "#floor", "#updated")}
         try:
             reply = await self._call(
                 client.update_item(
                     TableName=self._table,
                     Key=key(self.session_id, META_SK),
-                    UpdateExpression="SET #floor = #next, #updated = :now",
+                    UpdateExpression="SET #floor = #next, #updated = :now REMOVE "
+                    + remove_clause(names),
                     ConditionExpression="attribute_exists(#next)",
-                    ExpressionAttributeNames={
-                        name: _NAMES[name] for name in ("#next", "#floor", "#updated")
-                    },
+                    ExpressionAttributeNames=names,
                     ExpressionAttributeValues={":now": {"N": str(now)}},
                     ReturnValues="ALL_NEW",
                 )
             )
         except ConflictError:
             self._meta = Meta()
-            return  # no META: nothing was ever stored, or its items are orphans of a sweep
+            # No items were ever stored, but set_metadata may have left metadata.
+            await self._call(
+                client.delete_item(
+                    TableName=self._table,
+                    Key=key(self.session_id, META_SK),
+                    ConditionExpression="attribute_not_exists(#next)",
+                    ExpressionAttributeNames={"#next": _NAMES["#next"]},
+                )
+            )
+            return
         meta = meta_from_item(reply.get("Attributes"))
         self._meta = meta
         if meta.next_seq > 0:
@@ -892,6 +955,105 @@ class DynamoDBSession:
             f"{_BATCH_WRITE_ATTEMPTS} attempts; the session reads as empty, call "
             "clear_session() again to delete them"
         )
+
+    @property
+    def owner(self) -> str | None:
+        """The user this session belongs to, as this object knows it."""
+        return self._owner
+
+    async def get_metadata(self) -> SessionMetadata:
+        """Return the session's metadata: created_at, updated_at, title, owner and tags.
+
+        One consistent GetItem of META (1 RCU). An expired session has none.
+        """
+        client = await self._ready()
+        reply = await self._call(
+            client.get_item(
+                TableName=self._table, Key=key(self.session_id, META_SK), ConsistentRead=True
+            )
+        )
+        return metadata_from_item(reply.get("Item"), int(time.time()))
+
+    async def set_metadata(
+        self,
+        *,
+        title: str | EllipsisType | None = ...,
+        owner: str | EllipsisType | None = ...,
+        tags: list[str] | tuple[str, ...] | EllipsisType | None = ...,
+    ) -> None:
+        """Set user fields of the session's metadata; omitted fields stay, None removes one.
+
+        One consistent GetItem of META, then one UpdateItem conditioned on what it read (a
+        write that raced it reads again). A live session keeps its expiry; on a session that
+        does not exist (or expired) the metadata starts a new one, with this object's TTL.
+        Setting ``owner`` moves the session to that owner's listing (see `_owners`).
+
+        Raises:
+            ConfigurationError: A value is of the wrong type, or ``owner`` is empty; nothing
+                is written.
+            ConflictError: Concurrent writers won the race more often than allowed.
+        """
+        client = await self._ready()
+        change = metadata_change(title, owner, tags)
+        last: ConflictError | None = None
+        for attempt in range(MAX_CONFLICT_ATTEMPTS):
+            reply = await self._call(
+                client.get_item(
+                    TableName=self._table, Key=key(self.session_id, META_SK), ConsistentRead=True
+                )
+            )
+            expires_at = (
+                None if self._ttl_seconds is None else math.ceil(time.time()) + self._ttl_seconds
+            )
+            request = metadata_update(
+                self._table,
+                self.session_id,
+                reply.get("Item"),
+                change,
+                int(time.time()),
+                expires_at,
+            )
+            try:
+                await self._call(client.update_item(**request))
+            except ConflictError as exc:
+                last = exc
+                await _backoff(attempt)
+                continue
+            if owner is not ...:
+                self._owner = owner
+            return
+        raise ConflictError(
+            f"metadata of session {self.session_id!r} lost to concurrent writers "
+            f"{MAX_CONFLICT_ATTEMPTS} times; nothing was changed"
+        ) from last
+
+    async def ping(self) -> bool:
+        """Return True when DynamoDB answers, False when it cannot be reached.
+
+        Sends one eventually consistent GetItem of this session's META, projecting its key
+        (0.5 RCU), so it needs no permission beyond what the session uses. Unreachable is
+        what retrying later may fix (a refused connection, a timeout, throttling, a 5xx):
+        these answer False. A store that answers but refuses raises, because waiting does
+        not fix a wrong setup.
+
+        Raises:
+            SessionClosedError: The session was closed.
+            BackendError: The store refused the request: unknown table, bad credentials,
+                missing permission.
+        """
+        client = await self._ready()
+        try:
+            await self._call(
+                client.get_item(
+                    TableName=self._table,
+                    Key=key(self.session_id, META_SK),
+                    ProjectionExpression="#pk",
+                    ExpressionAttributeNames={"#pk": PARTITION_KEY},
+                )
+            )
+        except BackendUnavailableError:
+            return False
+        return True
 
     async def close(self) -> None:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
