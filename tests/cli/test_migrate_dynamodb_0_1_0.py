@@ -17,7 +17,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +42,7 @@ if TYPE_CHECKING:
 # DynamoDB Local takes any secret; this one is looked for in everything the command prints.
 SECRET_ACCESS_KEY = "s3cr3t-Never-Printed-7f1c"
 INTERRUPTED = 130
-NO_DYNAMODB_STORE = pytest.mark.xfail(strict=True, reason="no dynamodb:// store yet")
-TARGETS = [pytest.param("redis"), pytest.param("dynamodb", marks=NO_DYNAMODB_STORE)]
+TARGETS = ["redis", "dynamodb"]
 
 SUMMARY = re.compile(
     r"migrated (\d+) sessions? \((\d+) items?\), skipped (\d+) already present"
@@ -163,22 +162,30 @@ class Target:
     """The store sessions are migrated into, read back through ``open_store``."""
 
     url: str
-    prefix: str
+    prefix: str | None = None
+    """A Redis store's key prefix; a DynamoDB store's namespace is its table."""
+    options: dict[str, str] = field(default_factory=dict)
+    """What this process's ``open_store`` needs beside the URL (the script's are in its env)."""
 
     @property
     def args(self) -> list[str]:
-        return ["--url", self.url, "--prefix", self.prefix]
+        return ["--url", self.url] + (["--prefix", self.prefix] if self.prefix else [])
+
+    @property
+    def description(self) -> str:
+        """How the command names the store."""
+        return self.url if self.prefix is None else f"{self.url} (prefix {self.prefix!r})"
 
     def records(self) -> dict[str, SessionRecord]:
         async def go() -> dict[str, SessionRecord]:
-            async with open_store(self.url, key_prefix=self.prefix) as store:
+            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
                 return {record.session_id: record async for record in store.export()}
 
         return asyncio.run(go())
 
     def count(self) -> int:
         async def go() -> int:
-            async with open_store(self.url, key_prefix=self.prefix) as store:
+            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
                 return await store.count_sessions()
 
         return asyncio.run(go())
@@ -245,7 +252,10 @@ def target(request: pytest.FixtureRequest, key_prefix: str) -> Iterator[Target]:
             await client.delete_table(TableName=table)
 
     asyncio.run(create())
-    yield Target(f"dynamodb://{table}?region={REGION}&endpoint_url={local.endpoint_url}", "oas")
+    yield Target(
+        f"dynamodb://{table}?region={REGION}&endpoint_url={local.endpoint_url}",
+        options={"aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET_ACCESS_KEY},
+    )
     asyncio.run(delete())
 
 
@@ -280,7 +290,7 @@ def test_migrates_a_table_0_1_0_made(source: Source, target: Target) -> None:
     err = result.stderr.splitlines()
     assert err[0] == (
         f"migrating dynamodb-0.1.0://{source.table} (region {REGION}, endpoint "
-        f"{source.server.endpoint_url}) into {target.url} (prefix {target.prefix!r})"
+        f"{source.server.endpoint_url}) into {target.description}"
     )
     assert (
         "left out 1 expired session and 1 corrupt session of the source (warnings name them)" in err
@@ -476,7 +486,10 @@ def test_delete_source_and_aws_options_need_a_dynamodb_source(
     """--delete-source or --region with another kind of source is a usage error."""
     for extra, message in (
         (["--delete-source"], "--delete-source applies to a dynamodb-0.1.0:// source only"),
-        (["--region", "x", "--profile", "p"], "--region and --profile apply to a dynamodb-0.1.0"),
+        (
+            ["--region", "x", "--profile", "p"],
+            "--region and --profile apply to dynamodb:// stores and dynamodb-0.1.0",
+        ),
     ):
         result = subprocess.run(
             [_script(), "migrate", "--from", f"sqlite:{tmp_path / 'x.db'}", *extra, *target.args],

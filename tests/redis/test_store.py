@@ -17,6 +17,7 @@ from openai_agents_session import (
 )
 from openai_agents_session.redis import SessionRecord
 from openai_agents_session.redis._driver import RedisClient
+from openai_agents_session.redis._keys import meta_key, session_key
 
 both = pytest.mark.parametrize("topology", ["standalone", "cluster"], indirect=True)
 standalone = pytest.mark.parametrize("topology", ["standalone"], indirect=True)
@@ -148,8 +149,11 @@ async def test_import_leaves_no_staging_list_behind(
     """The staging list an import writes is gone once the session is published."""
     store = RedisSessionStore(redis_client, key_prefix=key_prefix)
     assert await store.import_session(SessionRecord("big", [msg(str(n)) for n in range(3500)]))
-    staged = [k async for k in redis_client.scan_iter(match=f"*{key_prefix}:big}}:staging")]
-    assert staged == []
+    keys = {key async for key in redis_client.scan_iter(match=f"{key_prefix}:*")}
+    assert {key.decode() if isinstance(key, bytes) else key for key in keys} == {
+        session_key(key_prefix, "big"),
+        meta_key(key_prefix, "big"),
+    }
 
 
 @both

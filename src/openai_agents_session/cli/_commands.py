@@ -14,7 +14,7 @@ from ._listing import list_command
 from ._migrate import migrate_command
 from ._output import Output
 from ._rm_fork import fork_command, remove_command
-from ._target import URL_HELP, store_target, validate_prefix
+from ._target import URL_HELP, aws_options, store_target, validate_prefix
 from ._transfer import export_command, import_command
 
 __all__ = ["PROG", "cli"]
@@ -33,6 +33,7 @@ PROG = "openai-agents-session"
     help="Key prefix of the sessions. [default: openai_agents_session]",
 )
 @click.pass_obj
+@aws_options
 def cli(output: Output, debug: bool, url: str | None, prefix: str | None) -> None:
     """Inspect, copy and migrate the sessions of an openai-agents-session store.
 
@@ -52,6 +53,7 @@ def cli(output: Output, debug: bool, url: str | None, prefix: str | None) -> Non
     "when missing) [default: the --url before the command, else REDIS_URL]; without any, a "
     "private Redis server runs for the demo.",
 )
+@aws_options
 @click.pass_obj
 def demo_command(output: Output, url: str | None) -> None:
     """Hold a short agent conversation in Redis or DynamoDB and show what was stored."""
@@ -61,8 +63,9 @@ def demo_command(output: Output, url: str | None) -> None:
     if chosen is None:
         code = asyncio.run(run_demo(None, echo=output.line))
     else:
-        with about(store_target(output, chosen, None).label):
-            code = asyncio.run(run_demo(chosen, echo=output.line))
+        target = store_target(output, chosen, None)
+        with about(target.label):
+            code = asyncio.run(run_demo(target.url, echo=output.line, profile=target.profile))
     if code:
         raise click.exceptions.Exit(code)
 

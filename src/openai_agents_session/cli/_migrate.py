@@ -35,7 +35,7 @@ from ._migration_sources import (
     with_aws_options,
 )
 from ._output import Output, plural, progress_bar
-from ._target import StoreTarget, open_target, store_options, store_target
+from ._target import StoreTarget, is_dynamodb_url, open_target, store_options, store_target
 from ._transfer import concurrency_option
 
 __all__ = ["migrate_command"]
@@ -173,7 +173,7 @@ async def _migrate(output: Output, plan: MigrationPlan) -> tuple[MigrationCounts
     async with opened as source, open_target(plan.target) as store:
         output.note(
             f"{'reading' if plan.dry_run else 'migrating'} {source.label} into "
-            f"{plan.target.label} (prefix {plan.target.prefix!r})"
+            f"{plan.target.description}"
         )
         counts = await _copy(output, plan, source, store)
         return counts, source.skipped_items, source.left_out()
@@ -246,21 +246,6 @@ def _check_plan(plan: MigrationPlan) -> None:
     help="Expire every migrated session after this long, instead of the source's TTL.",
 )
 @click.option(
-    "--region",
-    metavar="REGION",
-    help="AWS region of a DynamoDB source [default: the URL's, else the AWS chain's].",
-)
-@click.option(
-    "--endpoint-url",
-    metavar="URL",
-    help="Endpoint of a DynamoDB source, such as DynamoDB Local [default: the URL's, else AWS].",
-)
-@click.option(
-    "--profile",
-    metavar="NAME",
-    help="AWS profile for a DynamoDB source's credentials and region [default: AWS_PROFILE].",
-)
-@click.option(
     "--delete-source",
     is_flag=True,
     help="After copying, delete each DynamoDB source session the store holds, unless it "
@@ -276,9 +261,6 @@ def migrate_command(
     dry_run: bool,
     replace: bool,
     ttl: int | None,
-    region: str | None,
-    endpoint_url: str | None,
-    profile: str | None,
     delete_source: bool,
     concurrency: int,
     url: str | None,
@@ -290,13 +272,17 @@ def migrate_command(
     """
     try:
         spec = with_aws_options(
-            parse_source(source), region=region, endpoint_url=endpoint_url, profile=profile
+            parse_source(source),
+            region=output.aws.get("region"),
+            endpoint_url=output.aws.get("endpoint_url"),
+            profile=output.aws.get("profile"),
+            for_target=is_dynamodb_url(url or output.url or ""),
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--from'") from None
     plan = MigrationPlan(
         spec=spec,
-        target=store_target(output, url, prefix),
+        target=store_target(output, url, prefix, aws_used_elsewhere=spec.kind == DYNAMODB_0_1_0),
         source_prefix=from_prefix,
         dry_run=dry_run,
         replace=replace,

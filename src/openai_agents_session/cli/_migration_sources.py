@@ -131,21 +131,37 @@ def parse_source(spec: str) -> SourceSpec:
 
 
 def with_aws_options(
-    spec: SourceSpec, *, region: str | None, endpoint_url: str | None, profile: str | None
+    spec: SourceSpec,
+    *,
+    region: str | None,
+    endpoint_url: str | None,
+    profile: str | None,
+    for_target: bool = False,
 ) -> SourceSpec:
     """Fill a DynamoDB source's URL options from --region and --endpoint-url, and its profile.
 
+    Args:
+        spec: The source.
+        region: --region, for every DynamoDB URL of the command.
+        endpoint_url: --endpoint-url, likewise.
+        profile: --profile, likewise.
+        for_target: The store is DynamoDB, so the options have a use even when the source
+            is not.
+
     Raises:
-        ValueError: An option is given for a source that is not DynamoDB, or differs from
-            the one in the URL.
+        ValueError: An option is given when neither the source nor the store is DynamoDB,
+            or differs from the one in the source's URL.
     """
     given = {"region": region, "endpoint_url": endpoint_url}
     flags = {"region": "--region", "endpoint_url": "--endpoint-url"}
     if spec.kind != DYNAMODB_0_1_0:
         used = [flags[name] for name, value in given.items() if value is not None]
         used += ["--profile"] if profile is not None else []
-        if used:
-            raise ValueError(f"{' and '.join(used)} apply to a {DYNAMODB_0_1_0}:// source only")
+        if used and not for_target:
+            raise ValueError(
+                f"{' and '.join(used)} apply to dynamodb:// stores and "
+                f"{DYNAMODB_0_1_0}:// sources only"
+            )
         return spec
     table, options = parse_v010_dynamodb_url(spec.location)
     for name, value in given.items():

@@ -54,6 +54,8 @@ class Output:
     # The store options given before the command (--url falls back to REDIS_URL there).
     url: str | None = None
     prefix: str | None = None
+    # --region, --endpoint-url and --profile, before or after the command (after wins).
+    aws: dict[str, str] = field(default_factory=dict)
     stdout: Console = field(default_factory=lambda: _console(stderr=False))
     stderr: Console = field(default_factory=lambda: _console(stderr=True))
 

@@ -28,12 +28,15 @@ def _server_url(url: str | None) -> Iterator[tuple[str, str]]:
             yield local_url, "a private server started for this demo"
 
 
-async def run_demo(url: str | None = None, *, echo: Echo = print) -> int:
+async def run_demo(
+    url: str | None = None, *, echo: Echo = print, profile: str | None = None
+) -> int:
     """Hold a four-turn conversation and print what the store holds.
 
     Args:
         url: A Redis URL or a ``dynamodb://`` URL; None starts a private Redis server.
         echo: Where each line of output goes.
+        profile: The AWS profile of a ``dynamodb://`` URL; None takes the AWS chain's.
 
     Returns:
         The process exit code: 0 when the agent remembered every earlier turn.
@@ -42,7 +45,7 @@ async def run_demo(url: str | None = None, *, echo: Echo = print) -> int:
     if url is not None and url.lower().startswith("dynamodb://"):
         from ._dynamodb import run_on_dynamodb
 
-        remembered = await run_on_dynamodb(session_id, url, echo)
+        remembered = await run_on_dynamodb(session_id, url, echo, profile)
     else:
         from ._redis import run_on_redis
 

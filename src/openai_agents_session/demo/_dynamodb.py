@@ -13,9 +13,14 @@ from ..dynamodb import DynamoDBSession, create_table_if_not_exists
 from ._conversation import DEMO_TTL_S, Echo, converse
 
 
-async def run_on_dynamodb(session_id: str, url: str, echo: Echo) -> bool:
+async def run_on_dynamodb(
+    session_id: str, url: str, echo: Echo, profile: str | None = None
+) -> bool:
     """Hold the conversation in the table ``url`` names; return whether it was remembered."""
-    async with DynamoDBSession.from_url(session_id, url, ttl_seconds=DEMO_TTL_S) as session:
+    options: dict[str, Any] = {} if profile is None else {"profile": profile}
+    async with DynamoDBSession.from_url(
+        session_id, url, ttl_seconds=DEMO_TTL_S, **options
+    ) as session:
         client = await session._ready()
         created = await create_table_if_not_exists(client, session.table_name)
         state = "created for this demo" if created else "existing"

@@ -42,16 +42,10 @@ import logging
 import math
 import os
 import random
-import re
 import time
 from collections.abc import Mapping, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
-
-from aiobotocore.client import AioBaseClient
-from aiobotocore.session import AioSession
-from botocore.client import BaseClient
 
 from .._items import decode_item, decode_valid, encode_items
 from .._store import SessionMetadata
@@ -70,8 +64,8 @@ from ..errors import (
     ConflictError,
     SessionClosedError,
 )
+from ._client import OwnedClient, client_from_url, validate_client, validate_table_name
 from ._driver import DynamoDBClient, error_code, mapped_errors
-from ._owned_client import OwnedClient
 from ._metadata import (
     CREATED_ATTRIBUTE,
     TAGS_ATTRIBUTE,
@@ -112,7 +106,6 @@ __all__ = ["DynamoDBSession"]
 
 logger = logging.getLogger("openai_agents_session.dynamodb")
 
-URL_SCHEME = "dynamodb"
 # TransactWriteItems takes at most 100 actions (one is the META update) and 4 MB.
 MAX_TRANSACTION_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
@@ -136,8 +129,6 @@ _TOKEN_LENGTH = 36
 ITEM_TTL_SLACK_SECONDS = 24 * 3600
 # The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
 _MAX_QUERY_LIMIT = 2**31 - 1
-_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
-_URL_OPTIONS = ("region", "endpoint_url")
 _NAMES = {
     "#next": "next_seq",
     "#floor": "floor",
@@ -156,22 +147,6 @@ def request_token(table_name: str, session_id: str, batch_id: str) -> str:
     """Return the ``ClientRequestToken`` of a batch: the same batch always sends the same one."""
     digest = hashlib.sha256(f"{table_name}\0{session_id}\0{batch_id}".encode()).hexdigest()
     return digest[:_TOKEN_LENGTH]
-
-
-def _validate_table_name(table_name: object) -> str:
-    if not isinstance(table_name, str) or not _TABLE_NAME.fullmatch(table_name):
-        raise ConfigurationError(
-            f"table_name must be 3 to 255 letters, digits, '_', '-' or '.', got {table_name!r}"
-        )
-    return table_name
-
-
-def _validate_client(client: object) -> None:
-    if isinstance(client, BaseClient) and not isinstance(client, AioBaseClient):
-        raise ConfigurationError(
-            "dynamodb_client is a synchronous botocore client; expected an aiobotocore client: "
-            "aiobotocore.session.get_session().create_client('dynamodb', ...)"
-        )
 
 
 def _validate_ttl_seconds(ttl_seconds: object) -> int | None:
@@ -236,9 +211,9 @@ class DynamoDBSession:
         """
         self.session_id = validate_session_id(session_id)
         self.session_settings = coerce_session_settings(session_settings)
-        _validate_client(dynamodb_client)
+        validate_client(dynamodb_client)
         self._client: DynamoDBClient | None = dynamodb_client
-        self._table = _validate_table_name(table_name)
+        self._table = validate_table_name(table_name)
         self._ttl_seconds = _validate_ttl_seconds(ttl_seconds)
         self._max_items = (
             None if max_items is None else validate_count("max_items", max_items, minimum=1)
@@ -286,15 +261,7 @@ class DynamoDBSession:
             ConfigurationError: The URL is not a ``dynamodb://`` URL naming a table, or has an
                 unknown option.
         """
-        table_name, options = _parse_url(url)
-        for name, value in options.items():
-            option = "region_name" if name == "region" else name
-            if option in client_options and client_options[option] != value:
-                raise ConfigurationError(
-                    f"{option} is {value!r} in the URL and {client_options[option]!r} as a "
-                    "keyword; give it once"
-                )
-            client_options[option] = value
+        table_name, owned = client_from_url(url, client_options, f"session {session_id!r}")
         session = cls(
             session_id,
             cast("DynamoDBClient", None),  # the session opens its own on first use
@@ -304,10 +271,7 @@ class DynamoDBSession:
             max_items=max_items,
             owner=owner,
         )
-        session._owned = OwnedClient(
-            lambda: AioSession().create_client("dynamodb", **client_options),
-            f"session {session_id!r}",
-        )
+        session._owned = owned
         return session
 
     @property
@@ -1096,22 +1060,3 @@ class DynamoDBSession:
                 except ConfigurationError as layout:
                     raise layout from exc
             raise
-
-
-def _parse_url(url: object) -> tuple[str, dict[str, str]]:
-    if not isinstance(url, str) or not url.startswith(f"{URL_SCHEME}://"):
-        raise ConfigurationError(
-            f"expected a URL such as 'dynamodb://TABLE?region=us-east-1', got {url!r}"
-        )
-    parts = urlsplit(url)
-    table_name = _validate_table_name(unquote(parts.netloc + parts.path.rstrip("/")))
-    options: dict[str, str] = {}
-    for name, values in parse_qs(parts.query, keep_blank_values=True).items():
-        if name not in _URL_OPTIONS:
-            raise ConfigurationError(
-                f"unknown option {name!r} in the URL; expected {' or '.join(_URL_OPTIONS)}"
-            )
-        if len(values) != 1 or not values[0]:
-            raise ConfigurationError(f"option {name!r} must be given once with a value")
-        options[name] = values[0]
-    return table_name, options

@@ -23,7 +23,6 @@ eventually consistent one half that; a write 1 WCU per KB, 2 inside a transactio
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import math
 import time
@@ -33,7 +32,6 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
 
 from aiobotocore.config import AioConfig
-from aiobotocore.session import AioSession
 
 from .._items import encode_items
 from .._store import (
@@ -45,6 +43,7 @@ from .._store import (
 )
 from .._validation import validate_count, validate_session_id
 from ..errors import ConfigurationError, ConflictError, SessionClosedError, SessionExistsError
+from ._client import OwnedClient, client_from_url, validate_client, validate_table_name
 from ._driver import DynamoDBClient, mapped_errors
 from ._metadata import (
     CREATED_ATTRIBUTE,
@@ -74,9 +73,6 @@ from ._session import (
     MAX_TRANSACTION_ACTIONS,
     MAX_TRANSACTION_BYTES,
     DynamoDBSession,
-    _parse_url,
-    _validate_client,
-    _validate_table_name,
 )
 
 if TYPE_CHECKING:
@@ -119,13 +115,12 @@ class DynamoDBSessionStore:
         Raises:
             ConfigurationError: An argument is not valid.
         """
-        _validate_client(dynamodb_client)
+        validate_client(dynamodb_client)
         self._client: DynamoDBClient | None = dynamodb_client
-        self._table = _validate_table_name(table_name)
+        self._table = validate_table_name(table_name)
         self._segments = validate_count("scan_segments", scan_segments, minimum=1)
-        self._client_factory: contextlib.AbstractAsyncContextManager[DynamoDBClient] | None = None
-        self._exit_stack: contextlib.AsyncExitStack | None = None
-        self._opening: asyncio.Lock | None = None
+        # Set by from_url: the store's own client, one per event loop.
+        self._owned: OwnedClient | None = None
         self._closed = False
 
     @classmethod
@@ -170,19 +165,11 @@ class DynamoDBSessionStore:
                 config = config.merge(AioConfig(connect_timeout=socket_connect_timeout))
             given = client_options.get("config")
             client_options["config"] = config if given is None else given.merge(config)
-        table_name, options = _parse_url(url)
-        for name, value in options.items():
-            option = "region_name" if name == "region" else name
-            if option in client_options and client_options[option] != value:
-                raise ConfigurationError(
-                    f"{option} is {value!r} in the URL and {client_options[option]!r} as a "
-                    "keyword; give it once"
-                )
-            client_options[option] = value
+        table_name, owned = client_from_url(url, client_options, f"the store of table {url!r}")
         store = cls(
             cast("DynamoDBClient", None), table_name, scan_segments=scan_segments
         )  # the store opens its own client on first use
-        store._client_factory = AioSession().create_client("dynamodb", **client_options)
+        store._owned = owned
         return store
 
     @property
@@ -192,10 +179,9 @@ class DynamoDBSessionStore:
 
     async def close(self) -> None:
         """Release the client if this store created it (``from_url``)."""
-        self._closed = self._client_factory is not None
-        if self._exit_stack is not None:
-            stack, self._exit_stack = self._exit_stack, None
-            await stack.aclose()
+        if self._owned is not None and not self._closed:
+            self._closed = True
+            await self._owned.close()
 
     async def __aenter__(self) -> Self:
         await self._ready()
@@ -551,21 +537,12 @@ class DynamoDBSessionStore:
         return DynamoDBSession(session_id, await self._ready(), self._table)
 
     async def _ready(self) -> DynamoDBClient:
-        """Return the client, opening the store's own on first use."""
+        """Return the client: the caller's, or the store's own for the running loop."""
         if self._closed:
             raise SessionClosedError(f"the store of table {self._table!r} was closed")
-        if self._client is not None:
-            return self._client
-        factory = self._client_factory
-        assert factory is not None  # from_url sets it when there is no client
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:  # concurrent first calls open one client
-            if self._client is None:
-                stack = contextlib.AsyncExitStack()
-                with mapped_errors():
-                    self._client = await stack.enter_async_context(factory)
-                self._exit_stack = stack
+        if self._owned is not None:
+            self._client = await self._owned.get()
+        assert self._client is not None  # the caller's, or from_url's
         return self._client
 
     async def _call(self, request: Awaitable[Any]) -> Any:
