@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 TRANSACT_WRITE = b"X-Amz-Target: DynamoDB_20120810.TransactWriteItems"
+# One botocore session for every client: it loads the service model once, not per test.
+_SESSION = AioSession()
 
 
 @contextlib.asynccontextmanager
@@ -39,7 +41,7 @@ async def client_at(
         read_timeout=read_timeout,
         retries={"mode": "legacy", "total_max_attempts": attempts},
     )
-    async with AioSession().create_client(
+    async with _SESSION.create_client(
         "dynamodb",
         region_name=REGION,
         endpoint_url=f"http://127.0.0.1:{port}",
