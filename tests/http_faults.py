@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from types import TracebackType
 
-__all__ = ["HttpFaultInjector", "Seen"]
+__all__ = ["Hold", "HttpFaultInjector", "Seen"]
 
 HOST = "127.0.0.1"
 _RESERVED_PORT = 6379
@@ -34,6 +34,20 @@ class _Rule:
     status: int
     code: str
     after_forwarding: bool
+
+
+@dataclass
+class Hold:
+    """A request kept from the server until the test releases it.
+
+    Attributes:
+        arrived: Set once the request reached the proxy (and waits there).
+        released: Set by the test to forward it.
+    """
+
+    operation: str
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class HttpFaultInjector:
         self._server: asyncio.Server | None = None
         self._port: int | None = None
         self._rules: list[_Rule] = []
+        self._holds: list[Hold] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self.seen: list[Seen] = []
@@ -169,9 +184,22 @@ class HttpFaultInjector:
         """
         self._rules.append(_Rule(operation, times, status, code, after_forwarding))
 
+    def hold_next(self, operation: str) -> Hold:
+        """Keep the next request of ``operation`` from the server until ``released`` is set.
+
+        The client waits for its reply meanwhile, as it would on a slow network, so the
+        test can run other operations between its read and its write.
+        """
+        hold = Hold(operation)
+        self._holds.append(hold)
+        return hold
+
     def heal(self) -> None:
-        """Forget every failure not yet injected."""
+        """Forget every failure not yet injected and forward every held request."""
         self._rules.clear()
+        for hold in self._holds:
+            hold.released.set()
+        self._holds.clear()
 
     def sizes(self, operation: str) -> list[int]:
         """The size in bytes (head and body) of each request of ``operation`` received."""
@@ -205,6 +233,11 @@ class HttpFaultInjector:
                     writer.write(error_reply(rule.status, rule.code))
                     await writer.drain()
                     continue
+                hold = next((h for h in self._holds if h.operation == operation), None)
+                if hold is not None:
+                    self._holds.remove(hold)
+                    hold.arrived.set()
+                    await hold.released.wait()
                 if upstream is None:
                     upstream = await asyncio.open_connection(*self._target)
                     self._writers.add(upstream[1])
