@@ -50,6 +50,20 @@ async def test_botocore_retry_after_a_lost_reply_stores_the_batch_once(
     assert await stored_texts(dynamodb, table, session_id) == ["before", "question", "answer"]
 
 
+async def test_botocore_retry_after_a_lost_pop_reply_removes_one_item(
+    proxy: FaultProxy, dynamodb: DynamoDBClient, table: str, session_id: str
+) -> None:
+    """The reply of an applied pop is lost; botocore's retry (same token) returns the item
+    and removes nothing more."""
+    async with client_at(proxy.port, attempts=3) as client:
+        session = DynamoDBSession(session_id, client, table)
+        await session.add_items([user("first"), *BATCH])
+        proxy.drop_next_reply(matching=TRANSACT_WRITE)
+        assert await session.pop_item() == user("answer")
+        assert not proxy.drop_pending
+    assert await stored_texts(dynamodb, table, session_id) == ["first", "question"]
+
+
 async def test_callers_retry_after_a_lost_reply_stores_the_batch_once(
     proxy: FaultProxy, dynamodb: DynamoDBClient, table: str, session_id: str
 ) -> None:
