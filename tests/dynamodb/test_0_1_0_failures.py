@@ -71,9 +71,12 @@ def v010() -> ModuleType:
 
 @pytest.fixture
 async def legacy_table(v010: ModuleType, dynamodb: DynamoDBClient) -> AsyncIterator[str]:
-    """A table 0.1.0 created itself (partition key ``session_id`` only), deleted afterwards."""
+    """A table 0.1.0 created itself (partition key ``session_id`` only), deleted afterwards.
+
+    Without TTL: DynamoDB Local's sweeper would delete 0.1.0's expired items at random times.
+    """
     name = f"legacy-{uuid.uuid4().hex[:12]}"
-    await v010.create_table_if_not_exists(dynamodb, name)
+    await v010.create_table_if_not_exists(dynamodb, name, enable_ttl=False)
     yield name
     await dynamodb.delete_table(TableName=name)
 
@@ -199,7 +202,7 @@ async def test_an_expired_session_is_served_and_revived_by_0_1_0_but_not_by_ours
     session_id: str,
     new_session: NewSession,
 ) -> None:
-    """A session whose TTL ran out (before DynamoDB's sweeper ran): 0.1.0 still returns its
+    """A session whose TTL ran out, before DynamoDB's sweeper ran: 0.1.0 still returns its
     items and an append revives them; ours returns nothing and an append starts anew."""
     old = v010.DynamoDBSession("s", dynamodb, legacy_table, ttl_seconds=-60)
     await old.add_items([user("old")])
