@@ -149,6 +149,11 @@ class FaultProxy:
         return len(self._links)
 
     @property
+    def drop_pending(self) -> bool:
+        """Whether a ``drop_next_reply`` has not fired yet: no matching reply was lost so far."""
+        return self._drop_armed or any(link.drop_armed for link in self._links)
+
+    @property
     def forwarded_commands(self) -> int:
         """Client-to-server chunks forwarded: roughly commands, as a pipeline is one chunk."""
         return self._forwarded

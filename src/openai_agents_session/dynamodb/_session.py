@@ -83,6 +83,7 @@ from ._schema import (
     META_SK,
     OWNER_ATTRIBUTE,
     PARTITION_KEY,
+    PAYLOAD_ATTRIBUTE,
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
@@ -781,10 +782,20 @@ class DynamoDBSession:
                 return None
             newest_sk = message_sk(meta.next_seq - 1)
             newest = next((item for item in found if item[SORT_KEY]["S"] == newest_sk), None)
-            actions: list[Any] = [
-                {"Update": self._pop_update(meta, now)},
-                {"Delete": {"TableName": self._table, "Key": key(self.session_id, newest_sk)}},
-            ]
+            delete: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": key(self.session_id, newest_sk),
+            }
+            if newest is not None:
+                # META's next seq may be back where it was read (another pop, then an
+                # append): delete only the item read, so the one returned is the one removed.
+                delete["ExpressionAttributeNames"] = {"#v": PAYLOAD_ATTRIBUTE}
+                if PAYLOAD_ATTRIBUTE in newest:
+                    delete["ConditionExpression"] = "#v = :v"
+                    delete["ExpressionAttributeValues"] = {":v": newest[PAYLOAD_ATTRIBUTE]}
+                else:
+                    delete["ConditionExpression"] = "attribute_not_exists(#v)"
+            actions: list[Any] = [{"Update": self._pop_update(meta, now)}, {"Delete": delete}]
             try:
                 await self._call(client.transact_write_items(TransactItems=actions))
             except ConflictError as exc:
