@@ -3,19 +3,25 @@
 One table holds every session; a session is one partition (``pk`` = the session id) of
 items sorted by ``sk``:
 
-===================  =====================================================================
-``sk``               holds
-===================  =====================================================================
-``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
-``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner
-===================  =====================================================================
+=======================  =================================================================
+``sk``                   holds
+=======================  =================================================================
+``c#<16 hex>#<4 hex>``   a chunk of a big message: ``v`` (binary part), ``t``, ``ttl``
+``m#<16 hex>``           one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's
+                         first); a big one keeps its first part here (``v`` binary, ``n``
+                         chunks, tag ``t``) and the rest in chunk items
+``~meta``                the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps,
+                         owner
+=======================  =================================================================
 
 Sequence numbers are zero-padded hex, so string order is numeric order, and ``~meta`` sorts
 after every message: one descending Query from ``~meta`` reads the state first, then the newest
 messages. The live messages are exactly the sequence numbers in ``[floor, next_seq)``: an
 append writes at ``next_seq``, a pop removes ``next_seq - 1``, a clear moves ``floor`` up to
 ``next_seq``. ``ttl`` (epoch seconds) is the session's authoritative expiry, checked on every
-read and write, and the attribute DynamoDB's TTL sweeper reads. 0.1.0's table (partition key
+read and write, and the attribute DynamoDB's TTL sweeper reads. A message whose JSON is over
+``PART_BYTES`` is split (``_chunks``): chunk keys sort before ``m#``, so the tail Query never
+meets them, and a chunk carries its message's ``ttl``. 0.1.0's table (partition key
 ``session_id`` only) cannot be reused: a key schema never changes.
 """
 
@@ -34,12 +40,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_ATTRIBUTE",
+    "CHUNKS_ATTRIBUTE",
+    "CHUNK_PREFIX",
+    "MAX_ITEM_BYTES",
+    "MAX_TRANSACTION_ACTIONS",
+    "MAX_TRANSACTION_BYTES",
     "MESSAGE_PREFIX",
     "META_SK",
     "MIGRATE_COMMAND",
     "PARTITION_KEY",
+    "PART_BYTES",
     "PAYLOAD_ATTRIBUTE",
     "SORT_KEY",
+    "TAG_ATTRIBUTE",
     "TTL_ATTRIBUTE",
     "Meta",
     "check_table",
@@ -56,8 +69,20 @@ PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 MESSAGE_PREFIX = "m#"
 META_SK = "~meta"
+CHUNK_PREFIX = "c#"
 PAYLOAD_ATTRIBUTE = "v"
 BATCH_ATTRIBUTE = "b"
+# On a big message's head: how many chunk items hold the rest of its payload.
+CHUNKS_ATTRIBUTE = "n"
+# On a big message's head and its chunks: a random tag they share.
+TAG_ATTRIBUTE = "t"
+# DynamoDB's limits. An item's size counts attribute names, keys and values.
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_ACTIONS = 100
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+# The payload bytes one item holds: the rest of 400 KB is margin for the session id (a
+# partition key is at most 2 KB), the sort key, a batch id and the other attributes.
+PART_BYTES = 350 * 1024
 TTL_ATTRIBUTE = "ttl"
 # On META: the earliest ``ttl`` any live message may carry (absent: none carries one).
 ITEMS_TTL_ATTRIBUTE = "items_ttl"

@@ -22,6 +22,12 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   activity).
 - ``clear_session()``: one UpdateItem that moves the floor (readers see an empty session at
   once), then a Query of the old keys and 25-key BatchWriteItems deleting them.
+- A message whose JSON is over 350 KiB is stored as a head and chunk items (``_chunks``): one
+  more Put (and 350 WCU in a transaction) per 350 KiB on append; a read of it one more
+  consistent Query (1 RCU per 4 KB, two or three chunks per 1 MB page); a pop deletes its chunks
+  in the pop's transaction (beyond 98 chunks, right after it); a clear, replace or ttl
+  renewal Queries the chunk range too. A read that finds a big message's chunks replaced
+  under it (a pop and an append at that seq in between) starts again.
 """
 
 from __future__ import annotations
@@ -54,17 +60,20 @@ from .._validation import (
     validate_session_id,
 )
 from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
+from ._chunks import chunk_count, chunk_range, chunk_sk, item_bytes, join, message_rows, tag_of
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._schema import (
     ITEMS_TTL_ATTRIBUTE,
+    MAX_TRANSACTION_ACTIONS,
+    MAX_TRANSACTION_BYTES,
     META_SK,
     PARTITION_KEY,
+    PAYLOAD_ATTRIBUTE,
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
     check_table,
     key,
-    message_item,
     message_sk,
     meta_from_item,
     payload_of,
@@ -83,12 +92,11 @@ __all__ = ["DynamoDBSession"]
 logger = logging.getLogger("openai_agents_session.dynamodb")
 
 URL_SCHEME = "dynamodb"
-# TransactWriteItems takes at most 100 actions (one is the META update) and 4 MB.
-MAX_TRANSACTION_ACTIONS = 100
-MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
-MAX_ITEM_BYTES = 400 * 1024
-# Bytes a message item spends beside its payload: attribute names, keys, the batch id.
-_ITEM_OVERHEAD_BYTES = 64
+# What one transaction may carry in items: 4 MB less a margin for the META update.
+_TRANSACTION_ITEM_BYTES = MAX_TRANSACTION_BYTES - 64 * 1024
+# How often a read restarts when a big message's chunks changed under it (a pop and an
+# append at the same seq between its two queries).
+_TORN_READ_ATTEMPTS = 5
 # How often add_items and pop_item re-base after losing a race before raising ConflictError.
 MAX_CONFLICT_ATTEMPTS = 64
 # Back-off after a lost race: full jitter, doubling from the base up to the cap.
@@ -114,6 +122,15 @@ _NAMES = {
     "#created": "created_at",
     "#items_ttl": ITEMS_TTL_ATTRIBUTE,
 }
+
+
+def _part(item: Mapping[str, Any]) -> bytes:
+    value = item.get(PAYLOAD_ATTRIBUTE, {}).get("B")
+    return value if isinstance(value, bytes) else b""
+
+
+class _TornReadError(Exception):
+    """A big message's chunks changed between reading its head and reading them."""
 
 
 def _new_batch_id() -> str:
@@ -309,6 +326,15 @@ class DynamoDBSession:
         limit = validate_limit(limit)
         if limit == 0:
             return []
+        for _ in range(_TORN_READ_ATTEMPTS - 1):
+            with contextlib.suppress(_TornReadError):
+                return await self._read_tail(client, limit, strict=True)
+        return await self._read_tail(client, limit, strict=False)
+
+    async def _read_tail(
+        self, client: DynamoDBClient, limit: int | None, *, strict: bool
+    ) -> list[TResponseInputItem]:
+        """Read META and the newest ``limit`` live items; ``strict`` raises on a torn read."""
         now = int(time.time())
         query: dict[str, Any] = {
             "TableName": self._table,
@@ -328,14 +354,15 @@ class DynamoDBSession:
         meta: Meta | None = None
         while True:
             page = await self._call(client.query(**query))
-            raws: list[bytes | str] = []
+            heads: list[Mapping[str, Any]] = []
             done = "LastEvaluatedKey" not in page
+            above = False
             for item in page.get("Items", []):
                 sk = item[SORT_KEY]["S"]
                 if meta is None:
                     meta = meta_from_item(item if sk == META_SK else None)
                     self._meta = meta
-                    if not meta.exists or meta.expired(now):
+                    if meta.live_count(now) <= 0:
                         return []
                     if sk == META_SK:
                         continue
@@ -344,10 +371,21 @@ class DynamoDBSession:
                     done = True
                     break
                 if seq < meta.next_seq:
-                    raws.append(payload_of(item))
+                    heads.append(item)
+                else:
+                    above = True
+            raws = await self._whole_payloads(client, heads, strict=strict)
             items += decode_valid(raws, f"{self._table}/{self.session_id}", logger)
             if done or (limit is not None and len(items) >= limit):
                 break
+            if above and meta is not None and not items:
+                # Items of an unfinished big batch sit above next_seq: start again below them
+                # rather than page through them.
+                query["ExpressionAttributeValues"][":meta"] = {"S": message_sk(meta.next_seq - 1)}
+                query.pop("ExclusiveStartKey", None)
+                if limit is not None:
+                    query["Limit"] = limit
+                continue
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         if meta is None:
             self._meta = Meta()
@@ -355,6 +393,54 @@ class DynamoDBSession:
             items = items[:limit]
         items.reverse()
         return items
+
+    async def _whole_payloads(
+        self, client: DynamoDBClient, heads: Sequence[Mapping[str, Any]], *, strict: bool
+    ) -> list[bytes | str]:
+        """Return the payload of each message, reading the chunks of the big ones.
+
+        Raises:
+            _TornReadError: With ``strict``, a big message's chunks were replaced or deleted
+                since its head was read; without, such a message reads as undecodable.
+        """
+        raws: list[bytes | str] = []
+        for head in heads:
+            count = chunk_count(head)
+            if not count:
+                raws.append(payload_of(head))
+                continue
+            seq = seq_of(head[SORT_KEY]["S"])
+            chunks = await self._read_chunks(client, seq, count)
+            tag = tag_of(head)
+            if len(chunks) != count or any(tag_of(chunk) != tag for chunk in chunks):
+                if strict:
+                    raise _TornReadError(seq)
+                raws.append(f"<message {seq} lost {count - len(chunks)} of its {count} chunks>")
+                continue
+            raws.append(join(_part(head), [_part(chunk) for chunk in chunks]))
+        return raws
+
+    async def _read_chunks(
+        self, client: DynamoDBClient, seq: int, count: int
+    ) -> list[Mapping[str, Any]]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": self.session_id},
+                ":first": {"S": chunk_sk(seq, 0)},
+                ":last": {"S": chunk_sk(seq, count - 1)},
+            },
+            "ConsistentRead": True,
+        }
+        chunks: list[Mapping[str, Any]] = []
+        while True:  # a 1 MB page holds about two chunks: a big message takes several
+            page = await self._call(client.query(**query))
+            chunks += page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return chunks
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     async def add_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
@@ -373,7 +459,7 @@ class DynamoDBSession:
 
         Raises:
             ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
-                what one transaction holds (99 items, 4 MB, 400 KB per item); nothing is sent.
+                what one transaction holds (99 items and chunks, 4 MB); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             ConflictError: Concurrent writers won the race more often than allowed; nothing
                 of the batch was stored.
@@ -402,23 +488,17 @@ class DynamoDBSession:
         self._unconfirmed = None
 
     def _check_batch_size(self, encoded: Sequence[bytes]) -> None:
-        if len(encoded) + 1 > MAX_TRANSACTION_ACTIONS:
+        rows = [row for payload in encoded for row in message_rows(self.session_id, 0, payload)]
+        if len(rows) + 1 > MAX_TRANSACTION_ACTIONS:
             raise ConfigurationError(
-                f"a batch of {len(encoded)} items exceeds the {MAX_TRANSACTION_ACTIONS - 1} "
-                "items one DynamoDB transaction holds; add them in smaller batches"
+                f"a batch of {len(encoded)} items stored as {len(rows)} items (big ones are "
+                f"split) exceeds the {MAX_TRANSACTION_ACTIONS - 1} items one DynamoDB "
+                "transaction holds; add them in smaller batches"
             )
-        total = 0
-        for index, payload in enumerate(encoded):
-            size = len(payload) + len(self.session_id.encode()) + _ITEM_OVERHEAD_BYTES
-            if size > MAX_ITEM_BYTES:
-                raise ConfigurationError(
-                    f"item {index} of the batch is {len(payload)} bytes of JSON; a DynamoDB "
-                    f"item holds at most {MAX_ITEM_BYTES} bytes"
-                )
-            total += size
-        if total > MAX_TRANSACTION_BYTES - MAX_ITEM_BYTES // 100:
+        total = sum(item_bytes(row) for row in rows)
+        if total > _TRANSACTION_ITEM_BYTES:
             raise ConfigurationError(
-                f"a batch of {total} bytes exceeds the {MAX_TRANSACTION_BYTES} bytes one "
+                f"a batch of {total} bytes exceeds the {_TRANSACTION_ITEM_BYTES} bytes one "
                 "DynamoDB transaction holds; add the items in smaller batches"
             )
 
@@ -440,7 +520,7 @@ class DynamoDBSession:
 
         Raises:
             ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
-                what one transaction holds (99 items, 4 MB, 400 KB per item); nothing is sent.
+                what one transaction holds (99 items and chunks, 4 MB); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
             ConflictError: Concurrent writers won the race more often than allowed; the
                 history was left as it was.
@@ -502,18 +582,19 @@ class DynamoDBSession:
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": message_item(
-                            self.session_id,
-                            base + index,
-                            payload,
-                            batch_id if not index else None,
-                            item_expires_at,
-                        ),
+                        "Item": row,
                         "ConditionExpression": "attribute_not_exists(#pk)",
                         "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
                     }
                 }
                 for index, payload in enumerate(encoded)
+                for row in message_rows(
+                    self.session_id,
+                    base + index,
+                    payload,
+                    batch_id if not index else None,
+                    item_expires_at,
+                )
             ]
             try:
                 await self._call(
@@ -576,10 +657,15 @@ class DynamoDBSession:
         else:
             expression = "SET #ttl = :ttl"
             values[":ttl"] = {"N": str(item_expires_at)}
-        for seq in range(meta.floor, meta.next_seq):
+        sort_keys = [message_sk(seq) for seq in range(meta.floor, meta.next_seq)]
+        if meta.next_seq > meta.floor:
+            sort_keys += await self._sort_keys_between(
+                client, *chunk_range(meta.floor, meta.next_seq - 1)
+            )
+        for sk in sort_keys:
             request: dict[str, Any] = {
                 "TableName": self._table,
-                "Key": key(self.session_id, message_sk(seq)),
+                "Key": key(self.session_id, sk),
                 "UpdateExpression": expression,
                 "ConditionExpression": "attribute_exists(#pk)",
                 "ExpressionAttributeNames": names,
@@ -770,6 +856,16 @@ class DynamoDBSession:
                 {"Update": self._pop_update(meta, now)},
                 {"Delete": {"TableName": self._table, "Key": key(self.session_id, newest_sk)}},
             ]
+            count = chunk_count(newest) if newest is not None else 0
+            chunks: list[Mapping[str, Any]] = []
+            if count:
+                chunks = await self._read_chunks(client, meta.next_seq - 1, count)
+                if len(actions) + count <= MAX_TRANSACTION_ACTIONS:
+                    # With the message, in its transaction; more are deleted right after.
+                    actions += [
+                        {"Delete": {"TableName": self._table, "Key": key(self.session_id, sk)}}
+                        for sk in (chunk_sk(meta.next_seq - 1, index) for index in range(count))
+                    ]
             try:
                 await self._call(client.transact_write_items(TransactItems=actions))
             except ConflictError as exc:
@@ -784,7 +880,15 @@ class DynamoDBSession:
                 expires_at=meta.expires_at,
                 items_expire_at=meta.items_expire_at,
             )
-            raw = payload_of(newest) if newest is not None else "<missing item>"
+            raw: bytes | str = payload_of(newest) if newest is not None else "<missing item>"
+            if newest is not None and count:
+                if len(actions) == 2:
+                    await self._delete_chunks(client, meta.next_seq - 1, meta.next_seq)
+                tag = tag_of(newest)
+                if len(chunks) == count and all(tag_of(chunk) == tag for chunk in chunks):
+                    raw = join(_part(newest), [_part(chunk) for chunk in chunks])
+                else:
+                    raw = f"<message lost {count - len(chunks)} of its {count} chunks>"
             try:
                 return decode_item(raw)
             except Exception as exc:
@@ -850,14 +954,44 @@ class DynamoDBSession:
             await self._delete_below(client, meta.next_seq)
 
     async def _delete_below(self, client: DynamoDBClient, end: int) -> None:
+        """Delete the messages below seq ``end``, then their chunks."""
+        await self._delete_range(client, message_sk(0), message_sk(end - 1))
+        await self._delete_chunks(client, 0, end)
+
+    async def _delete_chunks(self, client: DynamoDBClient, start: int, end: int) -> None:
+        """Delete the chunks of the messages at seqs ``[start, end)``."""
+        await self._delete_range(client, *chunk_range(start, end - 1))
+
+    async def _sort_keys_between(self, client: DynamoDBClient, first: str, last: str) -> list[str]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {"#sk": SORT_KEY, "#pk": PARTITION_KEY},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": self.session_id},
+                ":first": {"S": first},
+                ":last": {"S": last},
+            },
+            "ProjectionExpression": "#sk",
+            "ConsistentRead": True,
+        }
+        sort_keys: list[str] = []
+        while True:
+            page = await self._call(client.query(**query))
+            sort_keys += [item[SORT_KEY]["S"] for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return sort_keys
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def _delete_range(self, client: DynamoDBClient, first: str, last: str) -> None:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
             "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
             "ExpressionAttributeValues": {
                 ":pk": {"S": self.session_id},
-                ":first": {"S": message_sk(0)},
-                ":last": {"S": message_sk(end - 1)},
+                ":first": {"S": first},
+                ":last": {"S": last},
             },
             "ProjectionExpression": "#pk, #sk",
             "ConsistentRead": True,
