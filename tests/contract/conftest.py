@@ -27,7 +27,6 @@ BACKENDS.append(pytest.param("dynamodb", marks=pytest.mark.dynamodb, id="dynamod
 
 _NO_STORE = "no SessionStore for DynamoDB yet (store protocol)"
 _NO_METADATA = "no get_metadata/set_metadata on DynamoDBSession yet (metadata)"
-_BIG_BATCHES = "batches over 99 items (one transaction) are refused (staged commit missing)"
 
 # Contract tests the DynamoDB backend fails today, each with the feature it lacks.
 DYNAMODB_XFAILS: dict[str, str] = {
@@ -36,17 +35,12 @@ DYNAMODB_XFAILS: dict[str, str] = {
     "test_refused_metadata_writes_nothing": _NO_METADATA,
     "test_refused_empty_owner_writes_nothing": _NO_METADATA,
     "test_owner_page_refuses_a_cursor_it_never_returned": _NO_STORE,
-    "test_large_batch_is_stored_whole_in_order": _BIG_BATCHES,
-    "test_readers_racing_a_big_batch_see_all_or_nothing": _BIG_BATCHES,
-    "test_big_items_round_trip[dynamodb-10MB]": _BIG_BATCHES,
     "test_max_items_never_orphans_a_tool_output": (
         "max_items pairing: trimming may keep a tool output without its call"
     ),
     "test_writers_with_their_own_connections_lose_nothing_and_keep_order": (
         "50 writers on one session exceed the 64 re-bases an append allows (ConflictError)"
     ),
-    "test_concurrent_poppers_get_every_item_once": _BIG_BATCHES,
-    "test_retry_after_a_cancelled_add_items_stores_the_batch_once": _BIG_BATCHES,
     "test_created_at_is_set_once_and_updated_at_advances": _NO_METADATA,
     "test_setting_metadata_after_the_first_append_keeps_created_at": _NO_METADATA,
     "test_user_fields_are_set_kept_and_removed": _NO_METADATA,
@@ -74,7 +68,7 @@ DYNAMODB_XFAILS: dict[str, str] = {
     "test_info_reports_items_ttl_and_metadata": _NO_METADATA,
     "test_info_of_a_missing_session_is_empty": _NO_STORE,
     "test_delete_counts_what_existed_and_removes_it": _NO_METADATA,
-    "test_fork_copies_items_ttl_and_metadata": _BIG_BATCHES,
+    "test_fork_copies_items_ttl_and_metadata": _NO_STORE,
     "test_fork_refuses_an_existing_target_unless_replace": _NO_STORE,
     "test_fork_onto_itself_is_refused": _NO_STORE,
     "test_export_delete_import_restores_items_ttl_and_metadata": _NO_STORE,

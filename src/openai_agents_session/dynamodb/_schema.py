@@ -11,7 +11,7 @@ items sorted by ``sk``:
                          first); a big one keeps its first part here (``v`` binary, ``n``
                          chunks, tag ``t``) and the rest in chunk items
 ``~meta``                the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps,
-                         owner
+                         owner; ``lease``, ``lease_until`` while a big batch is staged
 =======================  =================================================================
 
 Sequence numbers are zero-padded hex, so string order is numeric order, and ``~meta`` sorts
@@ -42,6 +42,9 @@ __all__ = [
     "BATCH_ATTRIBUTE",
     "CHUNKS_ATTRIBUTE",
     "CHUNK_PREFIX",
+    "ITEMS_TTL_ATTRIBUTE",
+    "LEASE_ATTRIBUTE",
+    "LEASE_UNTIL_ATTRIBUTE",
     "MAX_ITEM_BYTES",
     "MAX_TRANSACTION_ACTIONS",
     "MAX_TRANSACTION_BYTES",
@@ -86,6 +89,10 @@ PART_BYTES = 350 * 1024
 TTL_ATTRIBUTE = "ttl"
 # On META: the earliest ``ttl`` any live message may carry (absent: none carries one).
 ITEMS_TTL_ATTRIBUTE = "items_ttl"
+# On META while a batch too big for one transaction is staged: who holds the session's
+# write lease, and until when (epoch seconds) unless it extends it.
+LEASE_ATTRIBUTE = "lease"
+LEASE_UNTIL_ATTRIBUTE = "lease_until"
 # 16 hex digits: every seq a 64-bit counter can reach sorts by its string.
 _SEQ_DIGITS = 16
 # The partition key 0.1.0 used, alone: its tables must be migrated, not written to.
@@ -154,6 +161,8 @@ class Meta:
         expires_at: Epoch seconds after which the session is gone, or None.
         items_expire_at: The earliest ``ttl`` a live message may carry, or None when none
             carries one.
+        lease: The write lease of a big batch being staged, or None.
+        lease_until: Epoch seconds at which that lease lapses unless extended.
     """
 
     exists: bool = False
@@ -161,6 +170,12 @@ class Meta:
     floor: int = 0
     expires_at: int | None = None
     items_expire_at: int | None = None
+    lease: str | None = None
+    lease_until: int | None = None
+
+    def leased(self, now: int) -> bool:
+        """Whether a big batch holds a live write lease at ``now``: other writes wait."""
+        return self.lease is not None and (self.lease_until or 0) > now
 
     def expired(self, now: int) -> bool:
         """Whether the session has expired at ``now`` (epoch seconds)."""
@@ -190,7 +205,16 @@ def meta_from_item(item: Mapping[str, Any] | None) -> Meta:
         floor=_number(item, "floor") or 0,
         expires_at=_number(item, TTL_ATTRIBUTE),
         items_expire_at=_number(item, ITEMS_TTL_ATTRIBUTE),
+        lease=_string(item, LEASE_ATTRIBUTE),
+        lease_until=_number(item, LEASE_UNTIL_ATTRIBUTE),
     )
+
+
+def _string(item: Mapping[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if isinstance(value, Mapping) and isinstance(value.get("S"), str):
+        return str(value["S"])
+    return None
 
 
 async def check_table(client: DynamoDBClient, table_name: str) -> None:

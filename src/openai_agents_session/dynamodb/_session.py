@@ -11,6 +11,12 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
 - ``add_items(items)``: one ``TransactWriteItems`` of the META update and one Put per item;
   its seqs come from the META this object last saw, so an append needs no read first. A
   writer that lost a race re-bases on the META the cancellation returns and tries again.
+- A batch over one transaction (99 items and chunks, or about 4 MB) is staged under a lease
+  on META (``_staging``): one transaction taking the lease, one per 99 items or 4 MB (each
+  also extending the lease: 2 WCU more), one committing; 2 WCU per KB of items as usual, so
+  a 10 MB batch of 1,000 items costs about 20,500 WCU plus 2 per transaction, in about 13
+  transactions. Meanwhile other appends, pops and replaces of the session wait (polling
+  META with a GetItem, 1 RCU) and readers see none of the batch until it commits.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
 - ``replace_items(items)``: the append's transaction with META's floor moved past the old
@@ -35,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import logging
 import math
@@ -42,7 +49,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -60,12 +67,13 @@ from .._validation import (
     validate_session_id,
 )
 from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
-from ._chunks import chunk_count, chunk_range, chunk_sk, item_bytes, join, message_rows, tag_of
+from ._chunks import chunk_count, chunk_range, chunk_sk, join, message_rows, tag_of
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._schema import (
     ITEMS_TTL_ATTRIBUTE,
+    LEASE_ATTRIBUTE,
+    LEASE_UNTIL_ATTRIBUTE,
     MAX_TRANSACTION_ACTIONS,
-    MAX_TRANSACTION_BYTES,
     META_SK,
     PARTITION_KEY,
     PAYLOAD_ATTRIBUTE,
@@ -78,6 +86,15 @@ from ._schema import (
     meta_from_item,
     payload_of,
     seq_of,
+)
+from ._staging import (
+    LEASE_TOKEN_LENGTH,
+    fits_one_transaction,
+    lease_deadline,
+    lease_token,
+    new_lease,
+    release_lease,
+    stage,
 )
 
 if TYPE_CHECKING:
@@ -92,13 +109,15 @@ __all__ = ["DynamoDBSession"]
 logger = logging.getLogger("openai_agents_session.dynamodb")
 
 URL_SCHEME = "dynamodb"
-# What one transaction may carry in items: 4 MB less a margin for the META update.
-_TRANSACTION_ITEM_BYTES = MAX_TRANSACTION_BYTES - 64 * 1024
 # How often a read restarts when a big message's chunks changed under it (a pop and an
 # append at the same seq between its two queries).
 _TORN_READ_ATTEMPTS = 5
-# How often add_items and pop_item re-base after losing a race before raising ConflictError.
-MAX_CONFLICT_ATTEMPTS = 64
+# How long add_items and pop_item keep re-basing after lost races, or wait for another's
+# lease, before raising ConflictError.
+CONFLICT_BUDGET_SECONDS = 60.0
+# Polling META while another writer's lease is live: jittered, doubling up to the cap.
+_LEASE_POLL_SECONDS = 0.05
+_LEASE_POLL_CAP_SECONDS = 1.0
 # Back-off after a lost race: full jitter, doubling from the base up to the cap.
 _BACKOFF_BASE_SECONDS = 0.002
 _BACKOFF_CAP_SECONDS = 0.1
@@ -121,6 +140,8 @@ _NAMES = {
     "#updated": "updated_at",
     "#created": "created_at",
     "#items_ttl": ITEMS_TTL_ATTRIBUTE,
+    "#lease": LEASE_ATTRIBUTE,
+    "#lease_until": LEASE_UNTIL_ATTRIBUTE,
 }
 
 
@@ -233,6 +254,10 @@ class DynamoDBSession:
         # The batch of the last add_items whose outcome is unknown (it failed after it may
         # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
+        # The lease a call of this object holds while it stages a big batch, and one a
+        # failed or cancelled call left behind (this object's later writes take it over).
+        self._lease: str | None = None
+        self._abandoned_lease: str | None = None
         self._client_factory: contextlib.AbstractAsyncContextManager[DynamoDBClient] | None = None
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._opening: asyncio.Lock | None = None
@@ -445,9 +470,12 @@ class DynamoDBSession:
     async def add_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
     ) -> None:
-        """Append ``items`` in order and refresh the TTL, atomically, in one transaction.
+        """Append ``items`` in order and refresh the TTL, atomically.
 
-        Each call is a batch with an id, sent as the transaction's ``ClientRequestToken``:
+        A batch that fits one transaction (99 items and chunks, about 4 MB) is one; a bigger
+        one is staged under a lease on META and committed by one update, so readers see all
+        of it or nothing. Each call is a batch with an id, sent as the ``ClientRequestToken``
+        of the transaction that makes it visible:
         when a reply is lost and the call is retried (by botocore, or by the caller repeating
         the same items after a failure), DynamoDB applies the batch once. Identical items in
         separate successful calls are all stored.
@@ -458,18 +486,16 @@ class DynamoDBSession:
                 with the same id within ten minutes store the batch once. Generated when None.
 
         Raises:
-            ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
-                what one transaction holds (99 items and chunks, 4 MB); nothing is sent.
+            ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
-            ConflictError: Concurrent writers won the race more often than allowed; nothing
-                of the batch was stored.
+            ConflictError: Concurrent writers kept winning, or another's big batch held the
+                session, for ``CONFLICT_BUDGET_SECONDS``; nothing of the batch was stored.
         """
         client = await self._ready()
         validate_batch(items)
         if not items:
             return
         encoded = encode_items(items)
-        self._check_batch_size(encoded)
         if batch_id is not None:
             validate_batch_id(batch_id)
         else:
@@ -487,27 +513,13 @@ class DynamoDBSession:
             raise
         self._unconfirmed = None
 
-    def _check_batch_size(self, encoded: Sequence[bytes]) -> None:
-        rows = [row for payload in encoded for row in message_rows(self.session_id, 0, payload)]
-        if len(rows) + 1 > MAX_TRANSACTION_ACTIONS:
-            raise ConfigurationError(
-                f"a batch of {len(encoded)} items stored as {len(rows)} items (big ones are "
-                f"split) exceeds the {MAX_TRANSACTION_ACTIONS - 1} items one DynamoDB "
-                "transaction holds; add them in smaller batches"
-            )
-        total = sum(item_bytes(row) for row in rows)
-        if total > _TRANSACTION_ITEM_BYTES:
-            raise ConfigurationError(
-                f"a batch of {total} bytes exceeds the {_TRANSACTION_ITEM_BYTES} bytes one "
-                "DynamoDB transaction holds; add the items in smaller batches"
-            )
-
     async def replace_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
     ) -> None:
-        """Replace the whole history with ``items``, atomically, in one transaction.
+        """Replace the whole history with ``items``, atomically.
 
-        The transaction moves META's floor past the old items and puts the new ones, so
+        The transaction (or, for a batch too big for one, the staged commit) moves META's
+        floor past the old items and puts the new ones, so
         readers see the old history or the new one, never a mix or an empty session. The
         owner, ``created_at`` and the rest of META are kept; ``updated_at`` and the TTL are
         refreshed. The old items are then deleted in batches of 25. Replacing with no items
@@ -519,11 +531,10 @@ class DynamoDBSession:
                 minutes is skipped, so it never undoes what was appended since.
 
         Raises:
-            ConfigurationError: ``items`` is not a list (or a tuple), or the batch exceeds
-                what one transaction holds (99 items and chunks, 4 MB); nothing is sent.
+            ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
             ItemEncodeError: An item cannot be stored as JSON; nothing is sent.
-            ConflictError: Concurrent writers won the race more often than allowed; the
-                history was left as it was.
+            ConflictError: Concurrent writers kept winning for ``CONFLICT_BUDGET_SECONDS``;
+                the history was left as it was.
         """
         client = await self._ready()
         validate_batch(items)
@@ -533,7 +544,6 @@ class DynamoDBSession:
             await self.clear_session()
             return
         encoded = encode_items(items)
-        self._check_batch_size(encoded)
         await self._append(client, encoded, batch_id or _new_batch_id(), replace=True)
 
     async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
@@ -549,84 +559,264 @@ class DynamoDBSession:
         *,
         replace: bool = False,
     ) -> None:
-        """Put ``encoded`` above the session's items; ``replace`` moves the floor past them."""
+        """Put ``encoded`` above the session's items; ``replace`` moves the floor past them.
+
+        A batch that fits one transaction is one; a bigger one is staged under a lease
+        (``_staging``). Lost races re-base on the META the store reports and try again,
+        with jittered back-off, until ``CONFLICT_BUDGET_SECONDS`` have passed.
+        """
         # A replacement has its own tokens: the same id on an add_items is another batch.
         token_id = f"replace\0{batch_id}" if replace else batch_id
         token = request_token(self._table, self.session_id, token_id)
+        my_lease_token = request_token(self._table, self.session_id, f"lease\0{token_id}")
+        my_lease_token = my_lease_token[:LEASE_TOKEN_LENGTH]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONFLICT_BUDGET_SECONDS
         expected = self._meta
         last: ConflictError | None = None
-        for attempt in range(MAX_CONFLICT_ATTEMPTS):
-            now = int(time.time())
-            # Rounded up: a session may outlive its TTL by under a second, never expire early.
-            expires_at = (
-                None if self._ttl_seconds is None else math.ceil(time.time()) + self._ttl_seconds
-            )
-            # An expired session is not revived: the append starts it anew above the old seqs.
-            base = expected.next_seq
-            floor = base if replace or expected.expired(now) else expected.floor
-            next_seq = base + len(encoded)
-            if self._max_items is not None:
-                floor = max(floor, next_seq - self._max_items)
-            item_expires_at = self._item_expires_at(expires_at)
-            if expected.exists and not expected.expired(now) and base > floor:
-                # The live items keep theirs: the earliest of all is what META records.
-                if expected.items_expire_at is None or item_expires_at is None:
-                    items_expire_at = expected.items_expire_at or item_expires_at
+        lease: str | None = None  # the lease this call holds, while it stages
+        staged: tuple[int, int | None] | None = None  # (base, item ttl) staged under it
+        attempt = 0
+        try:
+            while True:
+                if attempt and loop.time() >= deadline:
+                    raise ConflictError(
+                        f"append to session {self.session_id!r} lost to concurrent writers "
+                        f"for {CONFLICT_BUDGET_SECONDS:.0f} s ({attempt} attempts); nothing of "
+                        "the batch was stored"
+                    ) from last
+                now = int(time.time())
+                if self._blocked(expected, now, my_lease_token, lease):
+                    expected = await self._wait_for_lease(
+                        client,
+                        expected,
+                        deadline,
+                        functools.partial(
+                            self._blocked, my_lease_token=my_lease_token, lease=lease
+                        ),
+                    )
+                    continue
+                # Rounded up: a session may outlive its TTL by under a second, never expire
+                # early.
+                expires_at = (
+                    None
+                    if self._ttl_seconds is None
+                    else math.ceil(time.time()) + self._ttl_seconds
+                )
+                # An expired session is not revived: the append starts it anew above the
+                # old seqs.
+                base = expected.next_seq
+                floor = base if replace or expected.expired(now) else expected.floor
+                next_seq = base + len(encoded)
+                if self._max_items is not None:
+                    floor = max(floor, next_seq - self._max_items)
+                item_expires_at = self._item_expires_at(expires_at)
+                if staged is not None and staged[0] == base:
+                    item_expires_at = staged[1]  # what the staged items carry
+                if expected.exists and not expected.expired(now) and base > floor:
+                    # The live items keep theirs: the earliest of all is what META records.
+                    if expected.items_expire_at is None or item_expires_at is None:
+                        items_expire_at = expected.items_expire_at or item_expires_at
+                    else:
+                        items_expire_at = min(expected.items_expire_at, item_expires_at)
                 else:
-                    items_expire_at = min(expected.items_expire_at, item_expires_at)
-            else:
-                items_expire_at = item_expires_at
-            update = self._meta_update(expected, now, next_seq, floor, expires_at, items_expire_at)
+                    items_expire_at = item_expires_at
+                update = self._meta_update(
+                    expected, now, next_seq, floor, expires_at, items_expire_at, lease=lease
+                )
+                actions: list[Any] = [{"Update": update}]
+                if lease is None:
+                    rows = [
+                        row
+                        for index, payload in enumerate(encoded)
+                        for row in message_rows(
+                            self.session_id,
+                            base + index,
+                            payload,
+                            batch_id if not index else None,
+                            item_expires_at,
+                        )
+                    ]
+                    if fits_one_transaction(rows):
+                        # Unconditional Puts: the META condition reserves these seqs, and
+                        # whatever sits there is a leftover of a lapsed lease or a swept META.
+                        actions += [
+                            {"Put": {"TableName": self._table, "Item": row}} for row in rows
+                        ]
+                    else:
+                        lease, expected = await self._take_lease(
+                            client, expected, now, expires_at, my_lease_token
+                        )
+                        if lease is None:
+                            last = None
+                            attempt += 1
+                            await _backoff(attempt)
+                            continue
+                        try:
+                            await stage(
+                                client,
+                                self._call,
+                                self._table,
+                                self.session_id,
+                                rows,
+                                lease,
+                                lambda: int(time.time()),
+                            )
+                        except ConflictError as exc:
+                            last = exc  # the lease lapsed and was taken: start again
+                            lease = self._lease = None
+                            expected = await self._read_meta(client)
+                            attempt += 1
+                            continue
+                        staged = (base, item_expires_at)
+                        continue  # commit, with META as the lease left it
+                try:
+                    await self._call(
+                        client.transact_write_items(TransactItems=actions, ClientRequestToken=token)
+                    )
+                except ConflictError as exc:
+                    if error_code(exc) == "IdempotentParameterMismatchException":
+                        # This batch's token already succeeded (with other seqs or timestamps,
+                        # sent by another object or an earlier call): it is stored.
+                        self._meta = Meta(exists=True, next_seq=expected.next_seq)
+                        if lease is not None:
+                            with contextlib.suppress(ConflictError):
+                                await release_lease(
+                                    client, self._call, self._table, self.session_id, lease
+                                )
+                            lease = None
+                        self._lease = self._abandoned_lease = None
+                        return
+                    last = exc
+                    expected = await self._rebase(client, exc, expected)
+                    if lease is not None and expected.lease != lease:
+                        lease, staged = None, None  # taken over: stage again
+                        self._lease = None
+                    attempt += 1
+                    if attempt > 1:
+                        await _backoff(attempt)
+                    continue
+                lease = None
+                self._lease = None
+                self._meta = Meta(
+                    exists=True,
+                    next_seq=next_seq,
+                    floor=floor,
+                    expires_at=expires_at,
+                    items_expire_at=items_expire_at,
+                )
+                break
+        finally:
+            if self._lease is not None:
+                # Failed or cancelled while holding it (or while taking it): later writes of
+                # this object may take it over at once; others wait until it lapses.
+                self._abandoned_lease, self._lease = self._lease, None
+        self._abandoned_lease = None
+        if replace and base > expected.floor:
+            await self._delete_below(client, base)
+        elif self._needs_renewal(self._meta):
+            await self._renew_item_ttls(client, self._meta)
+
+    def _blocked(
+        self, meta: Meta, now: int, my_lease_token: str | None = None, lease: str | None = None
+    ) -> bool:
+        """Whether a live lease of another write makes this one wait.
+
+        A write need not wait for the lease it holds, one of the same batch (a retry takes
+        it over), or one a failed call of this object left behind.
+        """
+        if not meta.leased(now) or meta.lease is None:
+            return False
+        return meta.lease not in (lease, self._abandoned_lease) and (
+            lease_token(meta.lease) != my_lease_token
+        )
+
+    async def _take_lease(
+        self,
+        client: DynamoDBClient,
+        expected: Meta,
+        now: int,
+        expires_at: int | None,
+        my_lease_token: str,
+    ) -> tuple[str | None, Meta]:
+        """Take the write lease on META as it is expected; return it, or None and the META seen."""
+        lease = new_lease(my_lease_token)
+        self._lease = lease  # from now on it may be ours, even if the reply never comes
+        names = dict(_NAMES)
+        values: dict[str, Any] = {
+            ":lease": {"S": lease},
+            ":until": {"N": str(lease_deadline(now))},
+            ":now": {"N": str(now)},
+            ":mine": {"S": f"{my_lease_token}:"},
+        }
+        sets = ["#lease = :lease", "#lease_until = :until", "#updated = :now"]
+        if not expected.exists:
+            # A new session: META starts empty, with the expiry the batch will give it.
+            sets += ["#next = :zero", "#floor = :zero", "#created = :now"]
+            values[":zero"] = {"N": "0"}
+            if expires_at is not None:
+                sets.append("#ttl = :expires")
+                values[":expires"] = {"N": str(expires_at)}
+        condition = self._expectation(expected, now, values)
+        condition += " AND (attribute_not_exists(#lease) OR #lease_until <= :now"
+        condition += " OR begins_with(#lease, :mine)"
+        if self._abandoned_lease is not None:
+            values[":abandoned"] = {"S": self._abandoned_lease}
+            condition += " OR #lease = :abandoned"
+        condition += ")"
+        used = " ".join([*sets, condition])
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key(self.session_id, META_SK),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {
+                name: value for name, value in names.items() if re.search(rf"{name}\b", used)
+            },
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        try:
             actions: list[Any] = [{"Update": update}]
-            actions += [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": row,
-                        "ConditionExpression": "attribute_not_exists(#pk)",
-                        "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
-                    }
-                }
-                for index, payload in enumerate(encoded)
-                for row in message_rows(
-                    self.session_id,
-                    base + index,
-                    payload,
-                    batch_id if not index else None,
-                    item_expires_at,
+            await self._call(client.transact_write_items(TransactItems=actions))
+        except ConflictError as exc:
+            self._lease = None
+            return None, await self._rebase(client, exc, expected)
+        taken = Meta(
+            exists=True,
+            next_seq=expected.next_seq,
+            floor=expected.floor,
+            expires_at=expected.expires_at if expected.exists else expires_at,
+            items_expire_at=expected.items_expire_at,
+            lease=lease,
+            lease_until=lease_deadline(now),
+        )
+        return lease, taken
+
+    async def _wait_for_lease(
+        self,
+        client: DynamoDBClient,
+        meta: Meta,
+        deadline: float,
+        blocked: Callable[[Meta, int], bool],
+    ) -> Meta:
+        """Poll META with jittered back-off until ``blocked`` no longer holds: a lease lapsed."""
+        loop = asyncio.get_running_loop()
+        delay = _LEASE_POLL_SECONDS
+        while True:
+            now = time.time()
+            if not blocked(meta, int(now)):
+                return meta
+            if loop.time() >= deadline:
+                raise ConflictError(
+                    f"session {self.session_id!r} is held by a big batch being written (lease "
+                    f"until {meta.lease_until}) for longer than {CONFLICT_BUDGET_SECONDS:.0f} "
+                    "s; nothing was written"
                 )
-            ]
-            try:
-                await self._call(
-                    client.transact_write_items(TransactItems=actions, ClientRequestToken=token)
-                )
-            except ConflictError as exc:
-                if error_code(exc) == "IdempotentParameterMismatchException":
-                    # This batch's token already succeeded (with other seqs or timestamps,
-                    # sent by another object or an earlier call): it is stored.
-                    self._meta = Meta(exists=True, next_seq=expected.next_seq)
-                    return
-                last = exc
-                expected = await self._rebase(client, exc, expected)
-                if attempt:
-                    await _backoff(attempt)
-                continue
-            self._meta = Meta(
-                exists=True,
-                next_seq=next_seq,
-                floor=floor,
-                expires_at=expires_at,
-                items_expire_at=items_expire_at,
-            )
-            if replace and base > expected.floor:
-                await self._delete_below(client, base)
-            elif self._needs_renewal(self._meta):
-                await self._renew_item_ttls(client, self._meta)
-            return
-        raise ConflictError(
-            f"append to session {self.session_id!r} lost to concurrent writers "
-            f"{MAX_CONFLICT_ATTEMPTS} times; nothing of the batch was stored"
-        ) from last
+            until_lapse = (meta.lease_until or 0) - now + 0.05
+            await asyncio.sleep(max(0.0, min(random.uniform(delay / 2, delay), until_lapse)))
+            delay = min(delay * 2, _LEASE_POLL_CAP_SECONDS)
+            meta = await self._read_meta(client)
 
     def _item_expires_at(self, expires_at: int | None) -> int | None:
         """Return the ttl of a message written while the session expires at ``expires_at``."""
@@ -715,7 +905,10 @@ class DynamoDBSession:
         floor: int,
         expires_at: int | None,
         items_expire_at: int | None,
+        *,
+        lease: str | None = None,
     ) -> dict[str, Any]:
+        """Return the META update of an append; ``lease`` is the one a staged batch holds."""
         values: dict[str, Any] = {
             ":next": {"N": str(next_seq)},
             ":floor": {"N": str(floor)},
@@ -723,38 +916,30 @@ class DynamoDBSession:
         }
         sets = ["#next = :next", "#floor = :floor", "#updated = :now"]
         sets.append("#created = if_not_exists(#created, :now)")
+        # Every write removes a lease: its own once committed, or one that lapsed.
+        removes = ["#lease", "#lease_until"]
         names = dict(_NAMES)
         if self._owner is not None:
             names["#owner"] = "owner"
             values[":owner"] = {"S": self._owner}
             sets.append("#owner = :owner")
-        expression = "SET " + ", ".join(sets)
         if expires_at is not None:
             values[":expires"] = {"N": str(expires_at)}
-            expression = expression.replace("SET ", "SET #ttl = :expires, ", 1)
+            sets.insert(0, "#ttl = :expires")
         else:
-            expression += " REMOVE #ttl"
+            removes.append("#ttl")
         if items_expire_at is not None:
             values[":items_ttl"] = {"N": str(items_expire_at)}
-            expression = expression.replace("SET ", "SET #items_ttl = :items_ttl, ", 1)
+            sets.insert(0, "#items_ttl = :items_ttl")
         else:
-            expression += ", #items_ttl" if " REMOVE " in expression else " REMOVE #items_ttl"
-        if not expected.exists:
-            condition = "attribute_not_exists(#next)"
+            removes.append("#items_ttl")
+        expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+        condition = self._expectation(expected, now, values)
+        if lease is not None:
+            values[":lease"] = {"S": lease}
+            condition += " AND #lease = :lease"
         else:
-            values[":expected"] = {"N": str(expected.next_seq)}
-            values[":expected_floor"] = {"N": str(expected.floor)}
-            condition = "#next = :expected AND #floor = :expected_floor AND "
-            # The earliest message ttl is min()-ed here: a renewal pass must not be undone.
-            if expected.items_expire_at is None:
-                condition += "attribute_not_exists(#items_ttl) AND "
-            else:
-                values[":expected_items_ttl"] = {"N": str(expected.items_expire_at)}
-                condition += "#items_ttl = :expected_items_ttl AND "
-            if expected.expired(now):
-                condition += "#ttl <= :now"
-            else:
-                condition += "(attribute_not_exists(#ttl) OR #ttl > :now)"
+            condition += self._no_live_lease(values)
         return {
             "TableName": self._table,
             "Key": key(self.session_id, META_SK),
@@ -765,6 +950,32 @@ class DynamoDBSession:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
+    def _no_live_lease(self, values: dict[str, Any]) -> str:
+        """Return the condition that no other writer holds a live lease (``:now`` is set)."""
+        condition = " AND (attribute_not_exists(#lease) OR #lease_until <= :now"
+        if self._abandoned_lease is not None:
+            values[":abandoned"] = {"S": self._abandoned_lease}
+            condition += " OR #lease = :abandoned"
+        return condition + ")"
+
+    @staticmethod
+    def _expectation(expected: Meta, now: int, values: dict[str, Any]) -> str:
+        """Return the condition that META is as ``expected`` (``:now`` is set)."""
+        if not expected.exists:
+            return "attribute_not_exists(#next)"
+        values[":expected"] = {"N": str(expected.next_seq)}
+        values[":expected_floor"] = {"N": str(expected.floor)}
+        condition = "#next = :expected AND #floor = :expected_floor AND "
+        # The earliest message ttl is min()-ed here: a renewal pass must not be undone.
+        if expected.items_expire_at is None:
+            condition += "attribute_not_exists(#items_ttl) AND "
+        else:
+            values[":expected_items_ttl"] = {"N": str(expected.items_expire_at)}
+            condition += "#items_ttl = :expected_items_ttl AND "
+        if expected.expired(now):
+            return condition + "#ttl <= :now"
+        return condition + "(attribute_not_exists(#ttl) OR #ttl > :now)"
+
     async def _rebase(self, client: DynamoDBClient, exc: ConflictError, expected: Meta) -> Meta:
         """Return the META to expect next, from what the cancelled transaction reported."""
         reasons = list(getattr(exc, "response", {}).get("CancellationReasons") or [])
@@ -773,18 +984,6 @@ class DynamoDBSession:
         meta_reason = reasons[0]
         if meta_reason.get("Code") == "ConditionalCheckFailed":
             return meta_from_item(meta_reason.get("Item"))
-        if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[1:]):
-            # The META matched but a message slot is taken: items left behind by a META
-            # that DynamoDB's sweeper deleted. Start above the highest of them.
-            highest = await self._highest_message(client)
-            if highest is not None and highest >= expected.next_seq:
-                return Meta(
-                    exists=expected.exists,
-                    next_seq=highest + 1,
-                    floor=highest + 1,
-                    items_expire_at=expected.items_expire_at,
-                )
-            return await self._read_meta(client)
         return expected  # TransactionConflict: another transaction held an item; try again
 
     async def _read_meta(self, client: DynamoDBClient) -> Meta:
@@ -794,25 +993,6 @@ class DynamoDBSession:
             )
         )
         return meta_from_item(reply.get("Item"))
-
-    async def _highest_message(self, client: DynamoDBClient) -> int | None:
-        reply = await self._call(
-            client.query(
-                TableName=self._table,
-                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
-                ExpressionAttributeValues={
-                    ":pk": {"S": self.session_id},
-                    ":prefix": {"S": message_sk(0)[:2]},
-                },
-                ScanIndexForward=False,
-                Limit=1,
-                ConsistentRead=True,
-                ProjectionExpression="#sk",
-            )
-        )
-        found = reply.get("Items", [])
-        return seq_of(found[0][SORT_KEY]["S"]) if found else None
 
     async def pop_item(self) -> TResponseInputItem | None:
         """Remove and return the newest item, or None when the session is empty or expired.
@@ -826,7 +1006,14 @@ class DynamoDBSession:
         client = await self._ready()
         last: ConflictError | None = None
         attempt = 0
-        while attempt < MAX_CONFLICT_ATTEMPTS:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONFLICT_BUDGET_SECONDS
+        while True:
+            if attempt and loop.time() >= deadline:
+                raise ConflictError(
+                    f"pop from session {self.session_id!r} lost to concurrent writers for "
+                    f"{CONFLICT_BUDGET_SECONDS:.0f} s ({attempt} attempts); nothing was removed"
+                ) from last
             now = int(time.time())
             reply = await self._call(
                 client.query(
@@ -851,7 +1038,20 @@ class DynamoDBSession:
             if meta.live_count(now) <= 0:
                 return None
             newest_sk = message_sk(meta.next_seq - 1)
+            if self._blocked(meta, now):
+                await self._wait_for_lease(client, meta, deadline, self._blocked)
+                continue
             newest = next((item for item in found if item[SORT_KEY]["S"] == newest_sk), None)
+            if newest is None and found and found[-1][SORT_KEY]["S"] > newest_sk:
+                # Leftovers of a lapsed lease sit above next_seq: read the newest directly.
+                got = await self._call(
+                    client.get_item(
+                        TableName=self._table,
+                        Key=key(self.session_id, newest_sk),
+                        ConsistentRead=True,
+                    )
+                )
+                newest = got.get("Item")
             actions: list[Any] = [
                 {"Update": self._pop_update(meta, now)},
                 {"Delete": {"TableName": self._table, "Key": key(self.session_id, newest_sk)}},
@@ -897,29 +1097,27 @@ class DynamoDBSession:
                     f"{self._table}/{self.session_id}",
                     exc,
                 )
-        raise ConflictError(
-            f"pop from session {self.session_id!r} lost to concurrent writers "
-            f"{MAX_CONFLICT_ATTEMPTS} times; nothing was removed"
-        ) from last
 
     def _pop_update(self, meta: Meta, now: int) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":next": {"N": str(meta.next_seq - 1)},
+            ":expected": {"N": str(meta.next_seq)},
+            ":floor": {"N": str(meta.floor)},
+            ":now": {"N": str(now)},
+        }
+        condition = (
+            "#next = :expected AND #floor = :floor AND (attribute_not_exists(#ttl) OR #ttl > :now)"
+        ) + self._no_live_lease(values)
         return {
             "TableName": self._table,
             "Key": key(self.session_id, META_SK),
-            "UpdateExpression": "SET #next = :next, #updated = :now",
-            "ConditionExpression": (
-                "#next = :expected AND #floor = :floor "
-                "AND (attribute_not_exists(#ttl) OR #ttl > :now)"
-            ),
+            "UpdateExpression": "SET #next = :next, #updated = :now REMOVE #lease, #lease_until",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": {
-                name: _NAMES[name] for name in ("#next", "#floor", "#ttl", "#updated")
+                name: _NAMES[name]
+                for name in ("#next", "#floor", "#ttl", "#updated", "#lease", "#lease_until")
             },
-            "ExpressionAttributeValues": {
-                ":next": {"N": str(meta.next_seq - 1)},
-                ":expected": {"N": str(meta.next_seq)},
-                ":floor": {"N": str(meta.floor)},
-                ":now": {"N": str(now)},
-            },
+            "ExpressionAttributeValues": values,
         }
 
     async def clear_session(self) -> None:
