@@ -17,6 +17,13 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   a 10 MB batch of 1,000 items costs about 20,500 WCU plus 2 per transaction, in about 13
   transactions. Meanwhile other appends, pops and replaces of the session wait (polling
   META with a GetItem, 1 RCU) and readers see none of the batch until it commits.
+- Exactly-once: a batch's ``ClientRequestToken`` comes from its id, so DynamoDB applies a
+  retry within ten minutes once. After that window, the object remembers for a batch whose
+  outcome it does not know the seq its last transaction wrote the first item at; when the
+  identical batch (or the same ``batch_id``) is retried, one ``TransactGetItems`` of META and
+  that seq (2 RCU) tells whether it landed (the first item carries the batch id and sits
+  below ``next_seq``); if so nothing is written. A retry from another object or process
+  after ten minutes has no such memory and stores the batch again.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
 - ``replace_items(items)``: the append's transaction with META's floor moved past the old
@@ -50,6 +57,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -70,6 +78,7 @@ from ..errors import BackendError, ConfigurationError, ConflictError, SessionClo
 from ._chunks import chunk_count, chunk_range, chunk_sk, join, message_rows, tag_of
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._schema import (
+    BATCH_ATTRIBUTE,
     ITEMS_TTL_ATTRIBUTE,
     LEASE_ATTRIBUTE,
     LEASE_UNTIL_ATTRIBUTE,
@@ -148,6 +157,16 @@ _NAMES = {
 def _part(item: Mapping[str, Any]) -> bytes:
     value = item.get(PAYLOAD_ATTRIBUTE, {}).get("B")
     return value if isinstance(value, bytes) else b""
+
+
+@dataclass(frozen=True)
+class _Unconfirmed:
+    """A batch whose last attempt failed after it may have been applied."""
+
+    encoded: list[bytes]
+    batch_id: str
+    # The seq its last transaction wrote the first item at; None when none was sent.
+    first_seq: int | None
 
 
 class _TornReadError(Exception):
@@ -253,7 +272,9 @@ class DynamoDBSession:
         self._meta = Meta()
         # The batch of the last add_items whose outcome is unknown (it failed after it may
         # have been sent): an identical next call is its retry and reuses its batch id.
-        self._unconfirmed: tuple[list[bytes], str] | None = None
+        self._unconfirmed: _Unconfirmed | None = None
+        # The first seq the last transaction sent for a batch, once it may have landed.
+        self._sent_first_seq: int | None = None
         # The lease a call of this object holds while it stages a big batch, and one a
         # failed or cancelled call left behind (this object's later writes take it over).
         self._lease: str | None = None
@@ -483,7 +504,8 @@ class DynamoDBSession:
         Args:
             items: The batch, oldest first. An empty batch writes nothing.
             batch_id: Makes retries from elsewhere (another process, a job queue) safe: calls
-                with the same id within ten minutes store the batch once. Generated when None.
+                with the same id within ten minutes store the batch once (in this object,
+                later too). Generated when None.
 
         Raises:
             ConfigurationError: ``items`` is not a list (or a tuple); nothing is sent.
@@ -496,22 +518,56 @@ class DynamoDBSession:
         if not items:
             return
         encoded = encode_items(items)
+        unconfirmed = self._unconfirmed
         if batch_id is not None:
             validate_batch_id(batch_id)
+        elif unconfirmed is not None and unconfirmed.encoded == encoded:
+            batch_id = unconfirmed.batch_id
         else:
-            unconfirmed = self._unconfirmed
-            if unconfirmed is not None and unconfirmed[0] == encoded:
-                batch_id = unconfirmed[1]
-            else:
-                batch_id = _new_batch_id()
+            batch_id = _new_batch_id()
+        if (
+            unconfirmed is not None
+            and unconfirmed.batch_id == batch_id
+            and unconfirmed.first_seq is not None
+            and await self._landed(client, batch_id, unconfirmed.first_seq)
+        ):
+            self._unconfirmed = None
+            return
+        self._sent_first_seq = None
         try:
             await self._append(client, encoded, batch_id)
         except BaseException:
             # Any failure (a lost connection, a cancellation) may have come after the
             # transaction was applied: an identical next call is a retry of this batch.
-            self._unconfirmed = (encoded, batch_id)
+            self._unconfirmed = _Unconfirmed(encoded, batch_id, self._sent_first_seq)
             raise
         self._unconfirmed = None
+
+    async def _landed(self, client: DynamoDBClient, batch_id: str, first_seq: int) -> bool:
+        """Whether the batch whose last attempt wrote from ``first_seq`` is stored.
+
+        Past the token's ten minutes DynamoDB no longer knows the batch: one transactional
+        read of META and that seq tells, as the first item of a batch carries its id and
+        counts as stored once it is below ``next_seq``.
+        """
+        reply = await self._call(
+            client.transact_get_items(
+                TransactItems=[
+                    {"Get": {"TableName": self._table, "Key": key(self.session_id, META_SK)}},
+                    {
+                        "Get": {
+                            "TableName": self._table,
+                            "Key": key(self.session_id, message_sk(first_seq)),
+                        }
+                    },
+                ]
+            )
+        )
+        meta_reply, first_reply = reply.get("Responses", [{}, {}])
+        meta = meta_from_item(meta_reply.get("Item"))
+        first = first_reply.get("Item") or {}
+        stored = first.get(BATCH_ATTRIBUTE, {}).get("S") == batch_id
+        return stored and first_seq < meta.next_seq
 
     async def replace_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
@@ -670,6 +726,7 @@ class DynamoDBSession:
                             continue
                         staged = (base, item_expires_at)
                         continue  # commit, with META as the lease left it
+                self._sent_first_seq = base
                 try:
                     await self._call(
                         client.transact_write_items(TransactItems=actions, ClientRequestToken=token)
