@@ -38,9 +38,6 @@ DYNAMODB_XFAILS: dict[str, str] = {
     "test_max_items_never_orphans_a_tool_output": (
         "max_items pairing: trimming may keep a tool output without its call"
     ),
-    "test_writers_with_their_own_connections_lose_nothing_and_keep_order": (
-        "50 writers on one session exceed the 64 re-bases an append allows (ConflictError)"
-    ),
     "test_created_at_is_set_once_and_updated_at_advances": _NO_METADATA,
     "test_setting_metadata_after_the_first_append_keeps_created_at": _NO_METADATA,
     "test_user_fields_are_set_kept_and_removed": _NO_METADATA,

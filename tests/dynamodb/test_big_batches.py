@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from dynamodb.support import stored, user
 
-from openai_agents_session.dynamodb import DynamoDBSession, _staging
-from openai_agents_session.dynamodb._schema import META_SK
+from openai_agents_session.dynamodb import DynamoDBSession, _session, _staging
+from openai_agents_session.dynamodb._schema import META_SK, key
+from openai_agents_session.errors import ConflictError
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -135,3 +136,31 @@ async def test_readers_and_writers_racing_a_big_batch_see_all_or_nothing(
     assert len(items) == 1502
     assert items[0] == user("before")
     assert [item for item in items if item["content"].startswith("m")] == batch
+
+
+async def test_a_writer_held_off_past_its_budget_raises_conflict_error_and_stores_nothing(
+    new_session: NewSession,
+    dynamodb: DynamoDBClient,
+    table: str,
+    session_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lease that never lapses (a stuck writer elsewhere) ends appends and pops in time."""
+    monkeypatch.setattr(_session, "CONFLICT_BUDGET_SECONDS", 1.0)
+    session = new_session()
+    await session.add_items([user("a")])
+    await dynamodb.update_item(
+        TableName=table,
+        Key=key(session_id, META_SK),
+        UpdateExpression="SET lease = :lease, lease_until = :until",
+        ExpressionAttributeValues={
+            ":lease": {"S": "someone-else:x"},
+            ":until": {"N": str(int(time.time()) + 3600)},
+        },
+    )
+    for operation in (session.add_items([user("b")]), session.pop_item()):
+        started = time.monotonic()
+        with pytest.raises(ConflictError, match="big batch"):
+            await operation
+        assert time.monotonic() - started < 3
+    assert await new_session().get_items() == [user("a")]

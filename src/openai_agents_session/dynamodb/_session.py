@@ -10,7 +10,12 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   ``limit=None`` (or corrupt items in the window) reads further 1 MB pages.
 - ``add_items(items)``: one ``TransactWriteItems`` of the META update and one Put per item;
   its seqs come from the META this object last saw, so an append needs no read first. A
-  writer that lost a race re-bases on the META the cancellation returns and tries again.
+  writer that lost a race re-bases on the META the cancellation returns and tries again
+  after a jittered back-off (doubling from 10 ms to 0.5 s), for up to
+  ``CONFLICT_BUDGET_SECONDS`` (60 s), then raises ``ConflictError`` having stored nothing.
+  Every lost race costs one cancelled transaction. Measured on DynamoDB Local, 50 writers
+  with their own clients x 20 appends on one session: all stored, about 3.5 transactions per
+  append on average, the unluckiest append about 35 s.
 - A batch over one transaction (99 items and chunks, or about 4 MB) is staged under a lease
   on META (``_staging``): one transaction taking the lease, one per 99 items or 4 MB (each
   also extending the lease: 2 WCU more), one committing; 2 WCU per KB of items as usual, so
@@ -56,7 +61,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -77,15 +82,12 @@ from .._validation import (
 from ..errors import BackendError, ConfigurationError, ConflictError, SessionClosedError
 from ._chunks import chunk_count, chunk_range, chunk_sk, join, message_rows, tag_of
 from ._driver import DynamoDBClient, error_code, mapped_errors
+from ._partition import Partition, TornReadError, part
 from ._schema import (
     BATCH_ATTRIBUTE,
-    ITEMS_TTL_ATTRIBUTE,
-    LEASE_ATTRIBUTE,
-    LEASE_UNTIL_ATTRIBUTE,
     MAX_TRANSACTION_ACTIONS,
     META_SK,
     PARTITION_KEY,
-    PAYLOAD_ATTRIBUTE,
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
@@ -105,6 +107,7 @@ from ._staging import (
     release_lease,
     stage,
 )
+from ._updates import NAMES, lease_update, meta_update, pop_update
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -127,12 +130,12 @@ CONFLICT_BUDGET_SECONDS = 60.0
 # Polling META while another writer's lease is live: jittered, doubling up to the cap.
 _LEASE_POLL_SECONDS = 0.05
 _LEASE_POLL_CAP_SECONDS = 1.0
-# Back-off after a lost race: full jitter, doubling from the base up to the cap.
-_BACKOFF_BASE_SECONDS = 0.002
-_BACKOFF_CAP_SECONDS = 0.1
+# Back-off after a lost race: full jitter, doubling from the base up to the cap. A larger
+# cap wastes less of the store on doomed transactions when 50 writers share a session
+# (measured: a 0.1 s cap needed over 60 s for 50 x 20 appends, 0.5 s about 35 s).
+_BACKOFF_BASE_SECONDS = 0.01
+_BACKOFF_CAP_SECONDS = 0.5
 # BatchWriteItem takes at most 25 requests; unprocessed ones are retried this often.
-_BATCH_WRITE_SIZE = 25
-_BATCH_WRITE_ATTEMPTS = 8
 # ClientRequestToken is at most 36 characters.
 _TOKEN_LENGTH = 36
 # A message's own ttl is the session's expiry plus this slack (or ttl_seconds, if longer), so
@@ -142,21 +145,6 @@ _TOKEN_LENGTH = 36
 ITEM_TTL_SLACK_SECONDS = 24 * 3600
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _URL_OPTIONS = ("region", "endpoint_url")
-_NAMES = {
-    "#next": "next_seq",
-    "#floor": "floor",
-    "#ttl": TTL_ATTRIBUTE,
-    "#updated": "updated_at",
-    "#created": "created_at",
-    "#items_ttl": ITEMS_TTL_ATTRIBUTE,
-    "#lease": LEASE_ATTRIBUTE,
-    "#lease_until": LEASE_UNTIL_ATTRIBUTE,
-}
-
-
-def _part(item: Mapping[str, Any]) -> bytes:
-    value = item.get(PAYLOAD_ATTRIBUTE, {}).get("B")
-    return value if isinstance(value, bytes) else b""
 
 
 @dataclass(frozen=True)
@@ -167,10 +155,6 @@ class _Unconfirmed:
     batch_id: str
     # The seq its last transaction wrote the first item at; None when none was sent.
     first_seq: int | None
-
-
-class _TornReadError(Exception):
-    """A big message's chunks changed between reading its head and reading them."""
 
 
 def _new_batch_id() -> str:
@@ -261,6 +245,7 @@ class DynamoDBSession:
         _validate_client(dynamodb_client)
         self._client: DynamoDBClient | None = dynamodb_client
         self._table = _validate_table_name(table_name)
+        self._partition = Partition(self._table, self.session_id, self._call)
         self._ttl_seconds = _validate_ttl_seconds(ttl_seconds)
         self._max_items = (
             None if max_items is None else validate_count("max_items", max_items, minimum=1)
@@ -373,7 +358,7 @@ class DynamoDBSession:
         if limit == 0:
             return []
         for _ in range(_TORN_READ_ATTEMPTS - 1):
-            with contextlib.suppress(_TornReadError):
+            with contextlib.suppress(TornReadError):
                 return await self._read_tail(client, limit, strict=True)
         return await self._read_tail(client, limit, strict=False)
 
@@ -420,7 +405,7 @@ class DynamoDBSession:
                     heads.append(item)
                 else:
                     above = True
-            raws = await self._whole_payloads(client, heads, strict=strict)
+            raws = await self._partition.whole_payloads(client, heads, strict=strict)
             items += decode_valid(raws, f"{self._table}/{self.session_id}", logger)
             if done or (limit is not None and len(items) >= limit):
                 break
@@ -439,54 +424,6 @@ class DynamoDBSession:
             items = items[:limit]
         items.reverse()
         return items
-
-    async def _whole_payloads(
-        self, client: DynamoDBClient, heads: Sequence[Mapping[str, Any]], *, strict: bool
-    ) -> list[bytes | str]:
-        """Return the payload of each message, reading the chunks of the big ones.
-
-        Raises:
-            _TornReadError: With ``strict``, a big message's chunks were replaced or deleted
-                since its head was read; without, such a message reads as undecodable.
-        """
-        raws: list[bytes | str] = []
-        for head in heads:
-            count = chunk_count(head)
-            if not count:
-                raws.append(payload_of(head))
-                continue
-            seq = seq_of(head[SORT_KEY]["S"])
-            chunks = await self._read_chunks(client, seq, count)
-            tag = tag_of(head)
-            if len(chunks) != count or any(tag_of(chunk) != tag for chunk in chunks):
-                if strict:
-                    raise _TornReadError(seq)
-                raws.append(f"<message {seq} lost {count - len(chunks)} of its {count} chunks>")
-                continue
-            raws.append(join(_part(head), [_part(chunk) for chunk in chunks]))
-        return raws
-
-    async def _read_chunks(
-        self, client: DynamoDBClient, seq: int, count: int
-    ) -> list[Mapping[str, Any]]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": self.session_id},
-                ":first": {"S": chunk_sk(seq, 0)},
-                ":last": {"S": chunk_sk(seq, count - 1)},
-            },
-            "ConsistentRead": True,
-        }
-        chunks: list[Mapping[str, Any]] = []
-        while True:  # a 1 MB page holds about two chunks: a big message takes several
-            page = await self._call(client.query(**query))
-            chunks += page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return chunks
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     async def add_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
@@ -677,8 +614,18 @@ class DynamoDBSession:
                         items_expire_at = min(expected.items_expire_at, item_expires_at)
                 else:
                     items_expire_at = item_expires_at
-                update = self._meta_update(
-                    expected, now, next_seq, floor, expires_at, items_expire_at, lease=lease
+                update = meta_update(
+                    self._table,
+                    self.session_id,
+                    expected,
+                    now,
+                    next_seq,
+                    floor,
+                    expires_at,
+                    items_expire_at,
+                    owner=self._owner,
+                    lease=lease,
+                    abandoned_lease=self._abandoned_lease,
                 )
                 actions: list[Any] = [{"Update": update}]
                 if lease is None:
@@ -750,8 +697,7 @@ class DynamoDBSession:
                         lease, staged = None, None  # taken over: stage again
                         self._lease = None
                     attempt += 1
-                    if attempt > 1:
-                        await _backoff(attempt)
+                    await _backoff(attempt)
                     continue
                 lease = None
                 self._lease = None
@@ -770,7 +716,7 @@ class DynamoDBSession:
                 self._abandoned_lease, self._lease = self._lease, None
         self._abandoned_lease = None
         if replace and base > expected.floor:
-            await self._delete_below(client, base)
+            await self._partition.delete_below(client, base)
         elif self._needs_renewal(self._meta):
             await self._renew_item_ttls(client, self._meta)
 
@@ -799,40 +745,16 @@ class DynamoDBSession:
         """Take the write lease on META as it is expected; return it, or None and the META seen."""
         lease = new_lease(my_lease_token)
         self._lease = lease  # from now on it may be ours, even if the reply never comes
-        names = dict(_NAMES)
-        values: dict[str, Any] = {
-            ":lease": {"S": lease},
-            ":until": {"N": str(lease_deadline(now))},
-            ":now": {"N": str(now)},
-            ":mine": {"S": f"{my_lease_token}:"},
-        }
-        sets = ["#lease = :lease", "#lease_until = :until", "#updated = :now"]
-        if not expected.exists:
-            # A new session: META starts empty, with the expiry the batch will give it.
-            sets += ["#next = :zero", "#floor = :zero", "#created = :now"]
-            values[":zero"] = {"N": "0"}
-            if expires_at is not None:
-                sets.append("#ttl = :expires")
-                values[":expires"] = {"N": str(expires_at)}
-        condition = self._expectation(expected, now, values)
-        condition += " AND (attribute_not_exists(#lease) OR #lease_until <= :now"
-        condition += " OR begins_with(#lease, :mine)"
-        if self._abandoned_lease is not None:
-            values[":abandoned"] = {"S": self._abandoned_lease}
-            condition += " OR #lease = :abandoned"
-        condition += ")"
-        used = " ".join([*sets, condition])
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": key(self.session_id, META_SK),
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {
-                name: value for name, value in names.items() if re.search(rf"{name}\b", used)
-            },
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
+        update = lease_update(
+            self._table,
+            self.session_id,
+            expected,
+            now,
+            expires_at,
+            lease=lease,
+            my_lease_token=my_lease_token,
+            abandoned_lease=self._abandoned_lease,
+        )
         try:
             actions: list[Any] = [{"Update": update}]
             await self._call(client.transact_write_items(TransactItems=actions))
@@ -906,7 +828,7 @@ class DynamoDBSession:
             values[":ttl"] = {"N": str(item_expires_at)}
         sort_keys = [message_sk(seq) for seq in range(meta.floor, meta.next_seq)]
         if meta.next_seq > meta.floor:
-            sort_keys += await self._sort_keys_between(
+            sort_keys += await self._partition.sort_keys_between(
                 client, *chunk_range(meta.floor, meta.next_seq - 1)
             )
         for sk in sort_keys:
@@ -938,8 +860,8 @@ class DynamoDBSession:
                     UpdateExpression=meta_expression,
                     ConditionExpression="#next = :next AND #items_ttl = :old",
                     ExpressionAttributeNames={
-                        "#next": _NAMES["#next"],
-                        "#items_ttl": _NAMES["#items_ttl"],
+                        "#next": NAMES["#next"],
+                        "#items_ttl": NAMES["#items_ttl"],
                     },
                     ExpressionAttributeValues=meta_values,
                 )
@@ -953,85 +875,6 @@ class DynamoDBSession:
             expires_at=meta.expires_at,
             items_expire_at=item_expires_at,
         )
-
-    def _meta_update(
-        self,
-        expected: Meta,
-        now: int,
-        next_seq: int,
-        floor: int,
-        expires_at: int | None,
-        items_expire_at: int | None,
-        *,
-        lease: str | None = None,
-    ) -> dict[str, Any]:
-        """Return the META update of an append; ``lease`` is the one a staged batch holds."""
-        values: dict[str, Any] = {
-            ":next": {"N": str(next_seq)},
-            ":floor": {"N": str(floor)},
-            ":now": {"N": str(now)},
-        }
-        sets = ["#next = :next", "#floor = :floor", "#updated = :now"]
-        sets.append("#created = if_not_exists(#created, :now)")
-        # Every write removes a lease: its own once committed, or one that lapsed.
-        removes = ["#lease", "#lease_until"]
-        names = dict(_NAMES)
-        if self._owner is not None:
-            names["#owner"] = "owner"
-            values[":owner"] = {"S": self._owner}
-            sets.append("#owner = :owner")
-        if expires_at is not None:
-            values[":expires"] = {"N": str(expires_at)}
-            sets.insert(0, "#ttl = :expires")
-        else:
-            removes.append("#ttl")
-        if items_expire_at is not None:
-            values[":items_ttl"] = {"N": str(items_expire_at)}
-            sets.insert(0, "#items_ttl = :items_ttl")
-        else:
-            removes.append("#items_ttl")
-        expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
-        condition = self._expectation(expected, now, values)
-        if lease is not None:
-            values[":lease"] = {"S": lease}
-            condition += " AND #lease = :lease"
-        else:
-            condition += self._no_live_lease(values)
-        return {
-            "TableName": self._table,
-            "Key": key(self.session_id, META_SK),
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-
-    def _no_live_lease(self, values: dict[str, Any]) -> str:
-        """Return the condition that no other writer holds a live lease (``:now`` is set)."""
-        condition = " AND (attribute_not_exists(#lease) OR #lease_until <= :now"
-        if self._abandoned_lease is not None:
-            values[":abandoned"] = {"S": self._abandoned_lease}
-            condition += " OR #lease = :abandoned"
-        return condition + ")"
-
-    @staticmethod
-    def _expectation(expected: Meta, now: int, values: dict[str, Any]) -> str:
-        """Return the condition that META is as ``expected`` (``:now`` is set)."""
-        if not expected.exists:
-            return "attribute_not_exists(#next)"
-        values[":expected"] = {"N": str(expected.next_seq)}
-        values[":expected_floor"] = {"N": str(expected.floor)}
-        condition = "#next = :expected AND #floor = :expected_floor AND "
-        # The earliest message ttl is min()-ed here: a renewal pass must not be undone.
-        if expected.items_expire_at is None:
-            condition += "attribute_not_exists(#items_ttl) AND "
-        else:
-            values[":expected_items_ttl"] = {"N": str(expected.items_expire_at)}
-            condition += "#items_ttl = :expected_items_ttl AND "
-        if expected.expired(now):
-            return condition + "#ttl <= :now"
-        return condition + "(attribute_not_exists(#ttl) OR #ttl > :now)"
 
     async def _rebase(self, client: DynamoDBClient, exc: ConflictError, expected: Meta) -> Meta:
         """Return the META to expect next, from what the cancelled transaction reported."""
@@ -1110,13 +953,17 @@ class DynamoDBSession:
                 )
                 newest = got.get("Item")
             actions: list[Any] = [
-                {"Update": self._pop_update(meta, now)},
+                {
+                    "Update": pop_update(
+                        self._table, self.session_id, meta, now, self._abandoned_lease
+                    )
+                },
                 {"Delete": {"TableName": self._table, "Key": key(self.session_id, newest_sk)}},
             ]
             count = chunk_count(newest) if newest is not None else 0
             chunks: list[Mapping[str, Any]] = []
             if count:
-                chunks = await self._read_chunks(client, meta.next_seq - 1, count)
+                chunks = await self._partition.read_chunks(client, meta.next_seq - 1, count)
                 if len(actions) + count <= MAX_TRANSACTION_ACTIONS:
                     # With the message, in its transaction; more are deleted right after.
                     actions += [
@@ -1140,10 +987,10 @@ class DynamoDBSession:
             raw: bytes | str = payload_of(newest) if newest is not None else "<missing item>"
             if newest is not None and count:
                 if len(actions) == 2:
-                    await self._delete_chunks(client, meta.next_seq - 1, meta.next_seq)
+                    await self._partition.delete_chunks(client, meta.next_seq - 1, meta.next_seq)
                 tag = tag_of(newest)
                 if len(chunks) == count and all(tag_of(chunk) == tag for chunk in chunks):
-                    raw = join(_part(newest), [_part(chunk) for chunk in chunks])
+                    raw = join(part(newest), [part(chunk) for chunk in chunks])
                 else:
                     raw = f"<message lost {count - len(chunks)} of its {count} chunks>"
             try:
@@ -1154,28 +1001,6 @@ class DynamoDBSession:
                     f"{self._table}/{self.session_id}",
                     exc,
                 )
-
-    def _pop_update(self, meta: Meta, now: int) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            ":next": {"N": str(meta.next_seq - 1)},
-            ":expected": {"N": str(meta.next_seq)},
-            ":floor": {"N": str(meta.floor)},
-            ":now": {"N": str(now)},
-        }
-        condition = (
-            "#next = :expected AND #floor = :floor AND (attribute_not_exists(#ttl) OR #ttl > :now)"
-        ) + self._no_live_lease(values)
-        return {
-            "TableName": self._table,
-            "Key": key(self.session_id, META_SK),
-            "UpdateExpression": "SET #next = :next, #updated = :now REMOVE #lease, #lease_until",
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {
-                name: _NAMES[name]
-                for name in ("#next", "#floor", "#ttl", "#updated", "#lease", "#lease_until")
-            },
-            "ExpressionAttributeValues": values,
-        }
 
     async def clear_session(self) -> None:
         """Empty the session at once, then delete its stored items.
@@ -1194,7 +1019,7 @@ class DynamoDBSession:
                     UpdateExpression="SET #floor = #next, #updated = :now",
                     ConditionExpression="attribute_exists(#next)",
                     ExpressionAttributeNames={
-                        name: _NAMES[name] for name in ("#next", "#floor", "#updated")
+                        name: NAMES[name] for name in ("#next", "#floor", "#updated")
                     },
                     ExpressionAttributeValues={":now": {"N": str(now)}},
                     ReturnValues="ALL_NEW",
@@ -1206,79 +1031,7 @@ class DynamoDBSession:
         meta = meta_from_item(reply.get("Attributes"))
         self._meta = meta
         if meta.next_seq > 0:
-            await self._delete_below(client, meta.next_seq)
-
-    async def _delete_below(self, client: DynamoDBClient, end: int) -> None:
-        """Delete the messages below seq ``end``, then their chunks."""
-        await self._delete_range(client, message_sk(0), message_sk(end - 1))
-        await self._delete_chunks(client, 0, end)
-
-    async def _delete_chunks(self, client: DynamoDBClient, start: int, end: int) -> None:
-        """Delete the chunks of the messages at seqs ``[start, end)``."""
-        await self._delete_range(client, *chunk_range(start, end - 1))
-
-    async def _sort_keys_between(self, client: DynamoDBClient, first: str, last: str) -> list[str]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#sk": SORT_KEY, "#pk": PARTITION_KEY},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": self.session_id},
-                ":first": {"S": first},
-                ":last": {"S": last},
-            },
-            "ProjectionExpression": "#sk",
-            "ConsistentRead": True,
-        }
-        sort_keys: list[str] = []
-        while True:
-            page = await self._call(client.query(**query))
-            sort_keys += [item[SORT_KEY]["S"] for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return sort_keys
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    async def _delete_range(self, client: DynamoDBClient, first: str, last: str) -> None:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": self.session_id},
-                ":first": {"S": first},
-                ":last": {"S": last},
-            },
-            "ProjectionExpression": "#pk, #sk",
-            "ConsistentRead": True,
-        }
-        while True:
-            page = await self._call(client.query(**query))
-            keys = [
-                {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
-                for item in page.get("Items", [])
-            ]
-            for start in range(0, len(keys), _BATCH_WRITE_SIZE):
-                await self._batch_delete(client, keys[start : start + _BATCH_WRITE_SIZE])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    async def _batch_delete(self, client: DynamoDBClient, keys: list[dict[str, Any]]) -> None:
-        requests: dict[str, Any] = {
-            self._table: [{"DeleteRequest": {"Key": item_key}} for item_key in keys]
-        }
-        for attempt in range(_BATCH_WRITE_ATTEMPTS):
-            reply = await self._call(client.batch_write_item(RequestItems=requests))
-            requests = dict(reply.get("UnprocessedItems") or {})
-            if not requests:
-                return
-            await _backoff(attempt + 3)
-        raise BackendError(
-            f"clearing session {self.session_id!r}: DynamoDB left "
-            f"{len(requests.get(self._table, []))} deletions unprocessed after "
-            f"{_BATCH_WRITE_ATTEMPTS} attempts; the session reads as empty, call "
-            "clear_session() again to delete them"
-        )
+            await self._partition.delete_below(client, meta.next_seq)
 
     async def close(self) -> None:
         """Release the client if this session created it (``from_url``); otherwise do nothing."""
