@@ -21,7 +21,11 @@ append writes at ``next_seq``, a pop removes ``next_seq - 1``, a clear moves ``f
 ``next_seq``. ``ttl`` (epoch seconds) is the session's authoritative expiry, checked on every
 read and write, and the attribute DynamoDB's TTL sweeper reads. A message whose JSON is over
 ``PART_BYTES`` is split (``_chunks``): chunk keys sort before ``m#``, so the tail Query never
-meets them, and a chunk carries its message's ``ttl``. 0.1.0's table (partition key
+meets them, and a chunk carries its message's ``ttl``. While a batch too big for one
+transaction is staged (``_staging``), META holds its write ``lease`` and ``lease_until``, and
+its items sit at seqs ``>= next_seq`` until the commit moves ``next_seq`` past them; items
+left above ``next_seq`` by a lease that lapsed are invisible and the next writes overwrite
+them. 0.1.0's table (partition key
 ``session_id`` only) cannot be reused: a key schema never changes.
 """
 

@@ -202,7 +202,9 @@ class DynamoDBSession:
     Writes, in the table it is given, the partition ``pk = session_id``: a META item
     (``sk = "~meta"``) and one item per message (``sk = "m#<seq>"``, the item's JSON in ``v``).
     What each operation costs is in the module's docstring: one consistent Query per read and
-    one transaction per append, whatever the history's length.
+    one transaction per append, whatever the history's length. Items over 400 KB are split
+    into chunk items, and a batch over one transaction (99 items, 4 MB) is staged under a
+    lease on META and committed at once: readers see all of it or none.
 
     Concurrent writers of one session (other objects, processes or hosts) are safe: every
     write is conditioned on the META it expects, a writer that lost re-bases and retries, and
