@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LEASE_SECONDS",
     "LEASE_TOKEN_LENGTH",
+    "TRANSACTION_ITEM_BYTES",
     "extend_lease_update",
     "fits_one_transaction",
     "lease_deadline",
