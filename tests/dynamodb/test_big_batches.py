@@ -81,9 +81,14 @@ async def test_a_writer_killed_mid_staging_leaves_nothing_visible_and_its_lease_
     await stage_then_cancel(writer, batch, other)
     assert await other.get_items() == [user("a"), user("b")]
     assert await other.get_items(limit=1) == [user("b")]
+    client = other._client
+    assert client is not None
+    meta = (await stored(client, other.table_name, other.session_id))[META_SK]
+    lapses_at = int(meta["lease_until"]["N"])
     started = time.monotonic()
     await other.add_items([user("c")])  # waits for the lapse, then overwrites the leftovers
-    assert 0.5 < time.monotonic() - started < 5
+    assert time.time() >= lapses_at
+    assert time.monotonic() - started < 5
     assert await new_session().get_items() == [user("a"), user("b"), user("c")]
     assert await other.pop_item() == user("c")
     assert await new_session().get_items() == [user("a"), user("b")]
