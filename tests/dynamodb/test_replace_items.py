@@ -13,7 +13,6 @@ from openai_agents_session import ItemEncodeError
 from openai_agents_session.dynamodb import DynamoDBSession
 from openai_agents_session.dynamodb._schema import META_SK, key, message_sk
 from openai_agents_session.dynamodb._session import ITEM_TTL_SLACK_SECONDS
-from openai_agents_session.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -111,14 +110,24 @@ async def test_an_add_items_batch_id_does_not_skip_a_replacement(new_session: Ne
 
 
 async def test_refused_replacements_change_nothing(new_session: NewSession) -> None:
-    """An unencodable item or a batch too big for a transaction leaves the old history."""
+    """An unencodable item leaves the old history."""
     session = new_session()
     await session.add_items([user("kept")])
     with pytest.raises(ItemEncodeError):
         await session.replace_items([user("new"), {"role": "user", "content": {1, 2}}])
-    with pytest.raises(ConfigurationError, match="99 items"):
-        await session.replace_items([user(str(n)) for n in range(100)])
     assert await session.get_items() == [user("kept")]
+
+
+async def test_a_replacement_bigger_than_a_transaction_is_staged_atomically(
+    new_session: NewSession,
+) -> None:
+    """A 300-item replacement swaps the history whole; the old items are gone."""
+    session = new_session()
+    await session.add_items([user("old")])
+    batch = [user(str(n)) for n in range(300)]
+    await session.replace_items(batch)
+    assert await session.get_items() == batch
+    assert await new_session().get_items(limit=1) == [user("299")]
 
 
 async def test_replace_items_honours_max_items(new_session: NewSession) -> None:

@@ -195,16 +195,6 @@ async def test_retry_after_a_cancelled_append_stores_the_batch_once(
     assert await session.get_items() == batch * 2
 
 
-async def test_batch_larger_than_one_transaction_is_refused(new_session: NewSession) -> None:
-    """More than 99 items in one call is refused before anything is sent."""
-    session = new_session()
-    with pytest.raises(ConfigurationError, match="99 items"):
-        await session.add_items([user(str(i)) for i in range(100)])
-    with pytest.raises(ConfigurationError, match="at most 409600 bytes"):
-        await session.add_items([user("x" * 410_000)])
-    assert await session.get_items() == []
-
-
 async def test_corrupt_item_is_skipped_with_a_warning(
     new_session: NewSession,
     dynamodb: DynamoDBClient,
@@ -228,10 +218,10 @@ async def test_corrupt_item_is_skipped_with_a_warning(
     assert "discarded undecodable item" in caplog.text
 
 
-async def test_items_left_by_a_swept_meta_item_are_not_returned_or_overwritten(
+async def test_items_left_by_a_swept_meta_item_are_not_returned_and_are_overwritten(
     new_session: NewSession, dynamodb: DynamoDBClient, table: str, session_id: str
 ) -> None:
-    """Once the META item is gone (TTL sweeper), the session is empty and appends go above."""
+    """Once the META item is gone (TTL sweeper), the session is empty; appends start anew."""
     session = new_session()
     await session.add_items([user("a"), user("b")])
     await dynamodb.delete_item(TableName=table, Key=key(session_id, META_SK))
@@ -240,6 +230,23 @@ async def test_items_left_by_a_swept_meta_item_are_not_returned_or_overwritten(
     assert await new_session().get_items() == [user("c")]
     await new_session().add_items([user("d")])
     assert await session.get_items() == [user("c"), user("d")]
+
+
+async def test_a_leftover_item_at_next_seq_is_overwritten_and_hides_no_history(
+    new_session: NewSession, dynamodb: DynamoDBClient, table: str, session_id: str
+) -> None:
+    """An item above next_seq (left by an abandoned big batch) never hides the live history."""
+    session = new_session()
+    await session.add_items([user("a"), user("b")])
+    for seq in (2, 3):
+        await dynamodb.put_item(
+            TableName=table,
+            Item={**key(session_id, message_sk(seq)), "v": {"S": '{"role":"user","content":"x"}'}},
+        )
+    assert await new_session().get_items() == [user("a"), user("b")]
+    await session.add_items([user("c")])
+    assert await new_session().get_items() == [user("a"), user("b"), user("c")]
+    assert await new_session().get_items(limit=1) == [user("c")]
 
 
 async def test_table_of_0_1_0_raises_an_error_naming_the_migrate_command(

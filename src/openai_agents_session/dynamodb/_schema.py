@@ -3,20 +3,37 @@
 One table holds every session; a session is one partition (``pk`` = the session id) of
 items sorted by ``sk``:
 
-===================  =====================================================================
 ``sk``               holds
 ===================  =====================================================================
 ``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
 ``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner,
                      and its metadata (``_metadata``)
 ===================  =====================================================================
+=======
+=======================  =================================================================
+``sk``                   holds
+=======================  =================================================================
+``c#<16 hex>#<4 hex>``   a chunk of a big message: ``v`` (binary part), ``t``, ``ttl``
+``m#<16 hex>``           one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's
+                         first); a big one keeps its first part here (``v`` binary, ``n``
+                         chunks, tag ``t``) and the rest in chunk items
+``~meta``                the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps,
+                         owner, its metadata (``_metadata``); ``lease``, ``lease_until``
+                         while a big batch is staged
+=======================  =================================================================
 
 Sequence numbers are zero-padded hex, so string order is numeric order, and ``~meta`` sorts
 after every message: one descending Query from ``~meta`` reads the state first, then the newest
 messages. The live messages are exactly the sequence numbers in ``[floor, next_seq)``: an
 append writes at ``next_seq``, a pop removes ``next_seq - 1``, a clear moves ``floor`` up to
 ``next_seq``. ``ttl`` (epoch seconds) is the session's authoritative expiry, checked on every
-read and write, and the attribute DynamoDB's TTL sweeper reads. 0.1.0's table (partition key
+read and write, and the attribute DynamoDB's TTL sweeper reads. A message whose JSON is over
+``PART_BYTES`` is split (``_chunks``): chunk keys sort before ``m#``, so the tail Query never
+meets them, and a chunk carries its message's ``ttl``. While a batch too big for one
+transaction is staged (``_staging``), META holds its write ``lease`` and ``lease_until``, and
+its items sit at seqs ``>= next_seq`` until the commit moves ``next_seq`` past them; items
+left above ``next_seq`` by a lease that lapsed are invisible and the next writes overwrite
+them. 0.1.0's table (partition key
 ``session_id`` only) cannot be reused: a key schema never changes.
 
 One global secondary index, ``OWNER_INDEX``, lists an owner's sessions: its partition key is
@@ -42,14 +59,24 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVITY_ATTRIBUTE",
     "BATCH_ATTRIBUTE",
+    "CHUNKS_ATTRIBUTE",
+    "CHUNK_PREFIX",
+    "ITEMS_TTL_ATTRIBUTE",
+    "LEASE_ATTRIBUTE",
+    "LEASE_UNTIL_ATTRIBUTE",
+    "MAX_ITEM_BYTES",
+    "MAX_TRANSACTION_ACTIONS",
+    "MAX_TRANSACTION_BYTES",
     "MESSAGE_PREFIX",
     "META_SK",
     "MIGRATE_COMMAND",
     "OWNER_ATTRIBUTE",
     "OWNER_INDEX",
     "PARTITION_KEY",
+    "PART_BYTES",
     "PAYLOAD_ATTRIBUTE",
     "SORT_KEY",
+    "TAG_ATTRIBUTE",
     "TTL_ATTRIBUTE",
     "Meta",
     "check_table",
@@ -67,8 +94,20 @@ PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 MESSAGE_PREFIX = "m#"
 META_SK = "~meta"
+CHUNK_PREFIX = "c#"
 PAYLOAD_ATTRIBUTE = "v"
 BATCH_ATTRIBUTE = "b"
+# On a big message's head: how many chunk items hold the rest of its payload.
+CHUNKS_ATTRIBUTE = "n"
+# On a big message's head and its chunks: a random tag they share.
+TAG_ATTRIBUTE = "t"
+# DynamoDB's limits. An item's size counts attribute names, keys and values.
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_ACTIONS = 100
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+# The payload bytes one item holds: the rest of 400 KB is margin for the session id (a
+# partition key is at most 2 KB), the sort key, a batch id and the other attributes.
+PART_BYTES = 350 * 1024
 TTL_ATTRIBUTE = "ttl"
 # On META: the earliest ``ttl`` any live message may carry (absent: none carries one).
 ITEMS_TTL_ATTRIBUTE = "items_ttl"
@@ -79,6 +118,10 @@ ACTIVITY_ATTRIBUTE = "updated_us"
 OWNER_INDEX = "owner-updated"
 # What the owner index copies beside its keys: enough to tell an empty or expired session.
 _OWNER_INDEX_PROJECTED = ("next_seq", "floor", TTL_ATTRIBUTE)
+# On META while a batch too big for one transaction is staged: who holds the session's
+# write lease, and until when (epoch seconds) unless it extends it.
+LEASE_ATTRIBUTE = "lease"
+LEASE_UNTIL_ATTRIBUTE = "lease_until"
 # 16 hex digits: every seq a 64-bit counter can reach sorts by its string.
 _SEQ_DIGITS = 16
 # The partition key 0.1.0 used, alone: its tables must be migrated, not written to.
@@ -147,6 +190,8 @@ class Meta:
         expires_at: Epoch seconds after which the session is gone, or None.
         items_expire_at: The earliest ``ttl`` a live message may carry, or None when none
             carries one.
+        lease: The write lease of a big batch being staged, or None.
+        lease_until: Epoch seconds at which that lease lapses unless extended.
     """
 
     exists: bool = False
@@ -154,6 +199,12 @@ class Meta:
     floor: int = 0
     expires_at: int | None = None
     items_expire_at: int | None = None
+    lease: str | None = None
+    lease_until: int | None = None
+
+    def leased(self, now: int) -> bool:
+        """Whether a big batch holds a live write lease at ``now``: other writes wait."""
+        return self.lease is not None and (self.lease_until or 0) > now
 
     def expired(self, now: int) -> bool:
         """Whether the session has expired at ``now`` (epoch seconds)."""
@@ -183,7 +234,16 @@ def meta_from_item(item: Mapping[str, Any] | None) -> Meta:
         floor=_number(item, "floor") or 0,
         expires_at=_number(item, TTL_ATTRIBUTE),
         items_expire_at=_number(item, ITEMS_TTL_ATTRIBUTE),
+        lease=_string(item, LEASE_ATTRIBUTE),
+        lease_until=_number(item, LEASE_UNTIL_ATTRIBUTE),
     )
+
+
+def _string(item: Mapping[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if isinstance(value, Mapping) and isinstance(value.get("S"), str):
+        return str(value["S"])
+    return None
 
 
 async def check_table(client: DynamoDBClient, table_name: str) -> None:
