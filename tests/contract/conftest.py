@@ -25,15 +25,12 @@ BACKENDS = [
 ]
 BACKENDS.append(pytest.param("dynamodb", marks=pytest.mark.dynamodb, id="dynamodb"))
 
-_BIG_IMPORTS = "the store imports and forks a session in one transaction (99 items, 4 MB)"
 
 # Contract tests the DynamoDB backend fails today, each with the feature it lacks.
 DYNAMODB_XFAILS: dict[str, str] = {
     "test_max_items_never_orphans_a_tool_output": (
         "max_items pairing: trimming may keep a tool output without its call"
     ),
-    "test_fork_copies_items_ttl_and_metadata": _BIG_IMPORTS,
-    "test_import_publishes_whole_sessions_only": _BIG_IMPORTS,
 }
 
 

@@ -67,7 +67,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
@@ -93,23 +93,17 @@ from ._chunks import chunk_count, chunk_range, chunk_sk, join, message_rows, tag
 from ._client import OwnedClient, client_from_url, validate_client, validate_table_name
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._metadata import (
-    CREATED_ATTRIBUTE,
-    TAGS_ATTRIBUTE,
-    TITLE_ATTRIBUTE,
     metadata_change,
     metadata_from_item,
     metadata_update,
-    now_us,
     remove_clause,
     validate_owner,
 )
 from ._partition import Partition, TornReadError, part
 from ._schema import (
-    ACTIVITY_ATTRIBUTE,
     BATCH_ATTRIBUTE,
     MAX_TRANSACTION_ACTIONS,
     META_SK,
-    OWNER_ATTRIBUTE,
     PARTITION_KEY,
     PAYLOAD_ATTRIBUTE,
     SORT_KEY,
@@ -1002,6 +996,7 @@ class DynamoDBSession:
                     f"{self._table}/{self.session_id}",
                     exc,
                 )
+
     def _pop_delete(self, newest_sk: str, newest: Mapping[str, Any] | None) -> dict[str, Any]:
         """Return the Delete of the newest item, conditioned on the item the pop read.
 
@@ -1098,7 +1093,11 @@ class DynamoDBSession:
         client = await self._ready()
         change = metadata_change(title, owner, tags)
         last: ConflictError | None = None
-        for attempt in range(MAX_CONFLICT_ATTEMPTS):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONFLICT_BUDGET_SECONDS
+        attempt = 0
+        while not attempt or loop.time() < deadline:
+            attempt += 1
             reply = await self._call(
                 client.get_item(
                     TableName=self._table, Key=key(self.session_id, META_SK), ConsistentRead=True
@@ -1125,8 +1124,8 @@ class DynamoDBSession:
                 self._owner = owner
             return
         raise ConflictError(
-            f"metadata of session {self.session_id!r} lost to concurrent writers "
-            f"{MAX_CONFLICT_ATTEMPTS} times; nothing was changed"
+            f"metadata of session {self.session_id!r} lost to concurrent writers for "
+            f"{CONFLICT_BUDGET_SECONDS:.0f} s ({attempt} attempts); nothing was changed"
         ) from last
 
     async def ping(self) -> bool:
