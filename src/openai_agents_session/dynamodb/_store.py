@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiobotocore.config import AioConfig
 
-from .._items import encode_items
+from .._items import encode_items, is_tool_output
 from .._store import (
     DEFAULT_KEY_PREFIX,
     OwnerPage,
@@ -412,7 +412,14 @@ class DynamoDBSessionStore:
             rows = [
                 row
                 for index, payload in enumerate(encoded)
-                for row in message_rows(session_id, base + index, payload, None, items_expire_at)
+                for row in message_rows(
+                    session_id,
+                    base + index,
+                    payload,
+                    None,
+                    items_expire_at,
+                    output=is_tool_output(record.items[index]),
+                )
             ]
             # One token per attempt: botocore's own retries of it are applied once, and an
             # attempt after a cancelled one (whose timestamps differ) is a new request.
