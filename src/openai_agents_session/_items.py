@@ -200,3 +200,13 @@ def decode_valid(
         except ItemDecodeError as exc:
             logger.warning("skipped undecodable item in %r: %s", where, exc)
     return items
+
+
+def is_tool_output(item: object) -> bool:
+    """Whether ``item`` is a tool's output (its ``type`` ends in ``_output``).
+
+    A history trimmed to its newest items must not start with one: the Responses API refuses
+    an output whose call is gone.
+    """
+    kind = item.get("type") if isinstance(item, dict) else None
+    return isinstance(kind, str) and kind.endswith("_output")

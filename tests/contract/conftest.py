@@ -25,31 +25,6 @@ BACKENDS = [
 ]
 BACKENDS.append(pytest.param("dynamodb", marks=pytest.mark.dynamodb, id="dynamodb"))
 
-_BIG_IMPORTS = "the store imports and forks a session in one transaction (99 items, 4 MB)"
-
-# Contract tests the DynamoDB backend fails today, each with the feature it lacks.
-DYNAMODB_XFAILS: dict[str, str] = {
-    "test_max_items_never_orphans_a_tool_output": (
-        "max_items pairing: trimming may keep a tool output without its call"
-    ),
-    "test_fork_copies_items_ttl_and_metadata": _BIG_IMPORTS,
-    "test_import_publishes_whole_sessions_only": _BIG_IMPORTS,
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the contract tests DynamoDB fails as strict xfails, naming what it lacks."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is None or callspec.params.get("backend") != "dynamodb":
-            continue
-        # A key names a test, or one of its parametrised cases.
-        reason = DYNAMODB_XFAILS.get(item.name) or DYNAMODB_XFAILS.get(
-            getattr(item, "originalname", item.name)
-        )
-        if reason is not None:
-            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
-
 
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:

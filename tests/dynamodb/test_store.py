@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -202,16 +203,39 @@ async def test_set_metadata_on_an_expired_session_does_not_revive_its_items(
     assert (await fresh.get_metadata()).title == "new"
 
 
-async def test_import_beyond_one_transaction_names_the_limit_and_writes_nothing(
+async def test_import_beyond_one_transaction_is_staged_and_published_whole(
     dynamodb: DynamoDBClient, own_table: str
 ) -> None:
-    """100 items exceed one transaction: ConfigurationError naming 99, nothing stored."""
+    """1,000 items and a 1 MB item: staged under a lease, published by one update, lease gone;
+    a second import of it is skipped, and --replace swaps it for a small one."""
     store = DynamoDBSessionStore(dynamodb, own_table)
-    with pytest.raises(ConfigurationError, match="99 items"):
-        await store.import_session(SessionRecord("big", [user(str(n)) for n in range(100)]))
-    assert await stored(dynamodb, own_table, "big") == {}
-    assert await store.import_session(SessionRecord("ok", [user(str(n)) for n in range(99)]))
-    assert len(await DynamoDBSession("ok", dynamodb, own_table).get_items()) == 99
+    items = [user(str(n)) for n in range(1000)] + [user("x" * 1_000_000)]
+    assert await store.import_session(SessionRecord("big", items, 600))
+    assert await DynamoDBSession("big", dynamodb, own_table).get_items() == items
+    meta = (
+        await dynamodb.get_item(
+            TableName=own_table, Key={"pk": {"S": "big"}, "sk": {"S": "~meta"}}, ConsistentRead=True
+        )
+    )["Item"]
+    assert "lease" not in meta
+    assert 590 < int(meta["ttl"]["N"]) - time.time() <= 601  # rounded up to a second
+    assert not await store.import_session(SessionRecord("big", items))
+    assert await store.import_session(SessionRecord("big", [user("small")]), replace=True)
+    assert await DynamoDBSession("big", dynamodb, own_table).get_items() == [user("small")]
+    assert len(await stored(dynamodb, own_table, "big")) == 2  # META and the one item
+
+
+async def test_concurrent_imports_of_a_big_session_write_it_once(
+    dynamodb: DynamoDBClient, own_table: str
+) -> None:
+    """Two imports of one staged session at once: one writes it, the other finds it there."""
+    store = DynamoDBSessionStore(dynamodb, own_table)
+    items = [user(str(n)) for n in range(300)]
+    written = await asyncio.gather(
+        *(store.import_session(SessionRecord("big", items)) for _ in range(2))
+    )
+    assert sorted(written) == [False, True]
+    assert await DynamoDBSession("big", dynamodb, own_table).get_items() == items
 
 
 async def test_import_replace_deletes_the_old_items(

@@ -84,16 +84,19 @@ def message_rows(
     payload: bytes,
     batch_id: str | None = None,
     expires_at: int | None = None,
+    *,
+    output: bool = False,
 ) -> list[dict[str, Any]]:
     """Return the items that store one message: its head, then its chunks (if any).
 
-    A chunk carries the message's ``ttl``, so DynamoDB's sweeper reaps them together.
+    A chunk carries the message's ``ttl``, so DynamoDB's sweeper reaps them together; the
+    head alone carries the tool-output mark (``output``).
     """
     parts = split(payload)
     if len(parts) == 1:
-        return [message_item(session_id, seq, payload, batch_id, expires_at)]
+        return [message_item(session_id, seq, payload, batch_id, expires_at, output=output)]
     tag = base64.urlsafe_b64encode(os.urandom(6)).decode()
-    head = message_item(session_id, seq, b"", batch_id, expires_at)
+    head = message_item(session_id, seq, b"", batch_id, expires_at, output=output)
     head[PAYLOAD_ATTRIBUTE] = {"B": parts[0]}
     head[CHUNKS_ATTRIBUTE] = {"N": str(len(parts) - 1)}
     head[TAG_ATTRIBUTE] = {"S": tag}

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BackendError
 from ._chunks import chunk_count, chunk_range, chunk_sk, join, tag_of
-from ._schema import PARTITION_KEY, PAYLOAD_ATTRIBUTE, SORT_KEY, message_sk, payload_of, seq_of
+from ._schema import (
+    CHUNKS_ATTRIBUTE,
+    OUTPUT_ATTRIBUTE,
+    PARTITION_KEY,
+    PAYLOAD_ATTRIBUTE,
+    SORT_KEY,
+    message_sk,
+    payload_of,
+    seq_of,
+)
 
 if TYPE_CHECKING:
     from ._driver import DynamoDBClient
@@ -94,6 +103,43 @@ class Partition:
             chunks += page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return chunks
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def heads_between(
+        self, client: DynamoDBClient, start: int, end: int
+    ) -> list[tuple[int, bool, int]]:
+        """Return ``(seq, is tool output, chunk count)`` of the messages at ``[start, end)``.
+
+        One consistent Query (paged), oldest first, projecting only the keys and marks
+        (billed by the items' whole size all the same).
+        """
+        if end <= start:
+            return []
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {
+                "#pk": PARTITION_KEY,
+                "#sk": SORT_KEY,
+                "#o": OUTPUT_ATTRIBUTE,
+                "#n": CHUNKS_ATTRIBUTE,
+            },
+            "ExpressionAttributeValues": {
+                ":pk": {"S": self.session_id},
+                ":first": {"S": message_sk(start)},
+                ":last": {"S": message_sk(end - 1)},
+            },
+            "ProjectionExpression": "#sk, #o, #n",
+            "ConsistentRead": True,
+        }
+        heads: list[tuple[int, bool, int]] = []
+        while True:
+            page = await self.call(client.query(**query))
+            for item in page.get("Items", []):
+                output = bool(item.get(OUTPUT_ATTRIBUTE, {}).get("BOOL"))
+                heads.append((seq_of(item[SORT_KEY]["S"]), output, chunk_count(item)))
+            if "LastEvaluatedKey" not in page:
+                return heads
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     async def delete_below(self, client: DynamoDBClient, end: int) -> None:

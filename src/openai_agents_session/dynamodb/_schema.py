@@ -70,6 +70,7 @@ __all__ = [
     "MESSAGE_PREFIX",
     "META_SK",
     "MIGRATE_COMMAND",
+    "OUTPUT_ATTRIBUTE",
     "OWNER_ATTRIBUTE",
     "OWNER_INDEX",
     "PARTITION_KEY",
@@ -101,6 +102,9 @@ BATCH_ATTRIBUTE = "b"
 CHUNKS_ATTRIBUTE = "n"
 # On a big message's head and its chunks: a random tag they share.
 TAG_ATTRIBUTE = "t"
+# On a message that is a tool output (its type ends in "_output"): max_items never trims a
+# history to start at one, as the Responses API refuses an output without its call.
+OUTPUT_ATTRIBUTE = "o"
 # DynamoDB's limits. An item's size counts attribute names, keys and values.
 MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_ACTIONS = 100
@@ -152,15 +156,20 @@ def message_item(
     payload: bytes,
     batch_id: str | None = None,
     expires_at: int | None = None,
+    *,
+    output: bool = False,
 ) -> dict[str, Any]:
     """Return the attributes of a message; the first of a batch carries the batch id.
 
     ``expires_at`` becomes the item's own ``ttl``, for DynamoDB's sweeper; None writes none.
+    ``output`` marks a tool output, which a trimmed history must not start with.
     """
     item = key(session_id, message_sk(seq))
     item[PAYLOAD_ATTRIBUTE] = {"S": payload.decode()}
     if batch_id is not None:
         item[BATCH_ATTRIBUTE] = {"S": batch_id}
+    if output:
+        item[OUTPUT_ATTRIBUTE] = {"BOOL": True}
     if expires_at is not None:
         item[TTL_ATTRIBUTE] = {"N": str(expires_at)}
     return item

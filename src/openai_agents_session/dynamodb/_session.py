@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, cast
 
-from .._items import decode_item, decode_valid, encode_items
+from .._items import decode_item, decode_valid, encode_items, is_tool_output
 from .._store import SessionMetadata
 from .._validation import (
     coerce_session_settings,
@@ -93,23 +93,17 @@ from ._chunks import chunk_count, chunk_range, chunk_sk, join, message_rows, tag
 from ._client import OwnedClient, client_from_url, validate_client, validate_table_name
 from ._driver import DynamoDBClient, error_code, mapped_errors
 from ._metadata import (
-    CREATED_ATTRIBUTE,
-    TAGS_ATTRIBUTE,
-    TITLE_ATTRIBUTE,
     metadata_change,
     metadata_from_item,
     metadata_update,
-    now_us,
     remove_clause,
     validate_owner,
 )
 from ._partition import Partition, TornReadError, part
 from ._schema import (
-    ACTIVITY_ATTRIBUTE,
     BATCH_ATTRIBUTE,
     MAX_TRANSACTION_ACTIONS,
     META_SK,
-    OWNER_ATTRIBUTE,
     PARTITION_KEY,
     PAYLOAD_ATTRIBUTE,
     SORT_KEY,
@@ -166,6 +160,11 @@ _TOKEN_LENGTH = 36
 # append renews every live message's ttl once the earliest is within half the slack of the
 # session's expiry: for an active session, one pass every half day or so.
 ITEM_TTL_SLACK_SECONDS = 24 * 3600
+# How many items past the new floor a max_items trim reads to find one that is not a tool
+# output (it reads further in the rare history with more outputs in a row).
+_TRIM_LOOKAHEAD = 8
+# BatchWriteItem takes at most 25 requests.
+_BATCH_DELETE_SIZE = 25
 # The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
 _MAX_QUERY_LIMIT = 2**31 - 1
 
@@ -473,7 +472,9 @@ class DynamoDBSession:
             return
         self._sent_first_seq = None
         try:
-            await self._append(client, encoded, batch_id)
+            await self._append(
+                client, encoded, batch_id, outputs=[is_tool_output(item) for item in items]
+            )
         except BaseException:
             # Any failure (a lost connection, a cancellation) may have come after the
             # transaction was applied: an identical next call is a retry of this batch.
@@ -538,7 +539,13 @@ class DynamoDBSession:
             await self.clear_session()
             return
         encoded = encode_items(items)
-        await self._append(client, encoded, batch_id or _new_batch_id(), replace=True)
+        await self._append(
+            client,
+            encoded,
+            batch_id or _new_batch_id(),
+            replace=True,
+            outputs=[is_tool_output(item) for item in items],
+        )
 
     async def _atomic_replace_items(self, items: list[TResponseInputItem]) -> bool:
         """Replace history for the SDK's compaction, which looks this hook up on the type."""
@@ -552,8 +559,13 @@ class DynamoDBSession:
         batch_id: str,
         *,
         replace: bool = False,
+        outputs: Sequence[bool] = (),
     ) -> None:
         """Put ``encoded`` above the session's items; ``replace`` moves the floor past them.
+
+        ``outputs`` marks the items that are tool outputs: with ``max_items``, the history
+        never starts at one, and the items trimmed off are deleted in the same transaction
+        (or right after it, when they do not fit).
 
         A batch that fits one transaction is one; a bigger one is staged under a lease
         (``_staging``). Lost races re-base on the META the store reports and try again,
@@ -602,8 +614,9 @@ class DynamoDBSession:
                 base = expected.next_seq
                 floor = base if replace or expected.expired(now) else expected.floor
                 next_seq = base + len(encoded)
-                if self._max_items is not None:
-                    floor = max(floor, next_seq - self._max_items)
+                trimmed: list[dict[str, Any]] = []  # keys of old items the trim deletes
+                if self._max_items is not None and next_seq - self._max_items > floor:
+                    floor, trimmed = await self._trim(client, floor, base, next_seq, outputs)
                 item_expires_at = self._item_expires_at(expires_at)
                 if staged is not None and staged[0] == base:
                     item_expires_at = staged[1]  # what the staged items carry
@@ -629,16 +642,21 @@ class DynamoDBSession:
                     abandoned_lease=self._abandoned_lease,
                 )
                 actions: list[Any] = [{"Update": update}]
+                # Items a max_items trim hides at once are not written; the first written
+                # carries the batch id.
+                first_kept = min(max(0, floor - base), len(encoded))
                 if lease is None:
                     rows = [
                         row
                         for index, payload in enumerate(encoded)
+                        if index >= first_kept
                         for row in message_rows(
                             self.session_id,
                             base + index,
                             payload,
-                            batch_id if not index else None,
+                            batch_id if index == first_kept else None,
                             item_expires_at,
+                            output=bool(outputs) and outputs[index],
                         )
                     ]
                     if fits_one_transaction(rows):
@@ -647,6 +665,12 @@ class DynamoDBSession:
                         actions += [
                             {"Put": {"TableName": self._table, "Item": row}} for row in rows
                         ]
+                        if len(actions) + len(trimmed) <= MAX_TRANSACTION_ACTIONS:
+                            actions += [
+                                {"Delete": {"TableName": self._table, "Key": trimmed_key}}
+                                for trimmed_key in trimmed
+                            ]
+                            trimmed = []  # deleted with the append
                     else:
                         lease, expected = await self._take_lease(
                             client, expected, now, expires_at, my_lease_token
@@ -674,7 +698,7 @@ class DynamoDBSession:
                             continue
                         staged = (base, item_expires_at)
                         continue  # commit, with META as the lease left it
-                self._sent_first_seq = base
+                self._sent_first_seq = base + first_kept
                 try:
                     await self._call(
                         client.transact_write_items(TransactItems=actions, ClientRequestToken=token)
@@ -709,6 +733,10 @@ class DynamoDBSession:
                     expires_at=expires_at,
                     items_expire_at=items_expire_at,
                 )
+                for start in range(0, len(trimmed), _BATCH_DELETE_SIZE):
+                    await self._partition.batch_delete(
+                        client, trimmed[start : start + _BATCH_DELETE_SIZE]
+                    )
                 break
         finally:
             if self._lease is not None:
@@ -720,6 +748,50 @@ class DynamoDBSession:
             await self._partition.delete_below(client, base)
         elif self._needs_renewal(self._meta):
             await self._renew_item_ttls(client, self._meta)
+
+    async def _trim(
+        self,
+        client: DynamoDBClient,
+        floor: int,
+        base: int,
+        next_seq: int,
+        outputs: Sequence[bool],
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Return the floor of a trimmed history and the keys of the items it trims off.
+
+        The floor keeps ``max_items`` and starts at no tool output. One consistent Query
+        reads the old items from ``floor`` to a little past the new one: the items to delete
+        (with their chunks) and the marks of those the history may start at. The batch's
+        own items (from ``base``) are known from ``outputs``.
+        """
+        assert self._max_items is not None
+        new_floor = next_seq - self._max_items
+        heads: list[tuple[int, bool, int]] = []
+        read_to = floor
+        while True:
+            while new_floor < next_seq:
+                if new_floor >= base:
+                    if not (outputs and outputs[new_floor - base]):
+                        break
+                elif new_floor < read_to:
+                    if not any(seq == new_floor and output for seq, output, _ in heads):
+                        break
+                else:
+                    break  # not read yet
+                new_floor += 1
+            if new_floor >= base or new_floor < read_to:
+                break
+            end = min(base, new_floor + _TRIM_LOOKAHEAD)
+            heads += await self._partition.heads_between(client, read_to, end)
+            read_to = end
+        if read_to < min(new_floor, base):  # the batch alone is over max_items
+            heads += await self._partition.heads_between(client, read_to, min(new_floor, base))
+        keys: list[dict[str, Any]] = []
+        for seq, _, chunks in heads:
+            if seq < new_floor:
+                keys.append(key(self.session_id, message_sk(seq)))
+                keys += [key(self.session_id, chunk_sk(seq, index)) for index in range(chunks)]
+        return new_floor, keys
 
     def _blocked(
         self, meta: Meta, now: int, my_lease_token: str | None = None, lease: str | None = None
@@ -1002,6 +1074,7 @@ class DynamoDBSession:
                     f"{self._table}/{self.session_id}",
                     exc,
                 )
+
     def _pop_delete(self, newest_sk: str, newest: Mapping[str, Any] | None) -> dict[str, Any]:
         """Return the Delete of the newest item, conditioned on the item the pop read.
 
@@ -1098,7 +1171,11 @@ class DynamoDBSession:
         client = await self._ready()
         change = metadata_change(title, owner, tags)
         last: ConflictError | None = None
-        for attempt in range(MAX_CONFLICT_ATTEMPTS):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONFLICT_BUDGET_SECONDS
+        attempt = 0
+        while not attempt or loop.time() < deadline:
+            attempt += 1
             reply = await self._call(
                 client.get_item(
                     TableName=self._table, Key=key(self.session_id, META_SK), ConsistentRead=True
@@ -1125,8 +1202,8 @@ class DynamoDBSession:
                 self._owner = owner
             return
         raise ConflictError(
-            f"metadata of session {self.session_id!r} lost to concurrent writers "
-            f"{MAX_CONFLICT_ATTEMPTS} times; nothing was changed"
+            f"metadata of session {self.session_id!r} lost to concurrent writers for "
+            f"{CONFLICT_BUDGET_SECONDS:.0f} s ({attempt} attempts); nothing was changed"
         ) from last
 
     async def ping(self) -> bool:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiobotocore.config import AioConfig
 
-from .._items import encode_items
+from .._items import encode_items, is_tool_output
 from .._store import (
     DEFAULT_KEY_PREFIX,
     OwnerPage,
@@ -43,6 +43,7 @@ from .._store import (
 )
 from .._validation import validate_count, validate_session_id
 from ..errors import ConfigurationError, ConflictError, SessionClosedError, SessionExistsError
+from ._chunks import message_rows
 from ._client import OwnedClient, client_from_url, validate_client, validate_table_name
 from ._driver import DynamoDBClient, mapped_errors
 from ._metadata import (
@@ -57,23 +58,20 @@ from ._scan import glob_matcher, live_sessions
 from ._schema import (
     ACTIVITY_ATTRIBUTE,
     ITEMS_TTL_ATTRIBUTE,
+    LEASE_ATTRIBUTE,
+    LEASE_UNTIL_ATTRIBUTE,
     META_SK,
     OWNER_ATTRIBUTE,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    Meta,
     key,
-    message_item,
     meta_from_item,
 )
-from ._session import (
-    _ITEM_OVERHEAD_BYTES,
-    ITEM_TTL_SLACK_SECONDS,
-    MAX_ITEM_BYTES,
-    MAX_TRANSACTION_ACTIONS,
-    MAX_TRANSACTION_BYTES,
-    DynamoDBSession,
-)
+from ._session import CONFLICT_BUDGET_SECONDS, ITEM_TTL_SLACK_SECONDS, DynamoDBSession
+from ._staging import LEASE_TOKEN_LENGTH, fits_one_transaction, new_lease, stage
+from ._updates import lease_update
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -387,23 +385,55 @@ class DynamoDBSessionStore:
         client = await self._ready()
         session_id = validate_session_id(record.session_id)
         encoded = encode_items(record.items)
-        _check_fits_one_transaction(session_id, encoded)
         if not encoded:
             if replace:
                 await self.delete(session_id)
             return False
         digest = hashlib.sha256(b"\n".join(encoded))
-        for attempt in range(_PUBLISH_ATTEMPTS):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONFLICT_BUDGET_SECONDS
+        attempt = 0
+        while not attempt or loop.time() < deadline:
+            attempt += 1
             observed = await self._meta_item(session_id)
             now = time.time()
             meta = meta_from_item(observed)
             if meta.live_count(int(now)) > 0 and not replace:
                 return False
+            if meta.leased(int(now)):
+                # A big batch or another import is being staged: wait for it to end or lapse.
+                await asyncio.sleep(min(1.0, (meta.lease_until or 0) - now + 0.05))
+                continue
             base = meta.next_seq
             expires_at = None if record.ttl_seconds is None else math.ceil(now) + record.ttl_seconds
             items_expire_at = None
             if expires_at is not None and record.ttl_seconds is not None:
                 items_expire_at = expires_at + max(record.ttl_seconds, ITEM_TTL_SLACK_SECONDS)
+            rows = [
+                row
+                for index, payload in enumerate(encoded)
+                for row in message_rows(
+                    session_id,
+                    base + index,
+                    payload,
+                    None,
+                    items_expire_at,
+                    output=is_tool_output(record.items[index]),
+                )
+            ]
+            # One token per attempt: botocore's own retries of it are applied once, and an
+            # attempt after a cancelled one (whose timestamps differ) is a new request.
+            token_source = f"{self._table}\0{session_id}\0{base}\0{meta.floor}\0{attempt}\0"
+            token = hashlib.sha256(token_source.encode() + digest.digest()).hexdigest()
+            lease: str | None = None
+            actions: list[Any] = []
+            if fits_one_transaction(rows):
+                actions = [{"Put": {"TableName": self._table, "Item": row}} for row in rows]
+            else:
+                lease = await self._stage(client, session_id, meta, rows, token, expires_at)
+                if lease is None:
+                    await _pause(attempt)
+                    continue
             update = self._publish_update(
                 session_id,
                 observed,
@@ -413,29 +443,13 @@ class DynamoDBSessionStore:
                 expires_at,
                 items_expire_at,
                 fresh_timestamps,
+                lease,
             )
-            actions: list[Any] = [{"Update": update}]
-            actions += [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": message_item(
-                            session_id, base + index, payload, expires_at=items_expire_at
-                        ),
-                        "ConditionExpression": "attribute_not_exists(#pk)",
-                        "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
-                    }
-                }
-                for index, payload in enumerate(encoded)
-            ]
-            # One token per attempt: botocore's own retries of it are applied once, and an
-            # attempt after a cancelled one (whose timestamps differ) is a new request.
-            token_source = f"{self._table}\0{session_id}\0{base}\0{meta.floor}\0{attempt}\0"
-            token = hashlib.sha256(token_source.encode() + digest.digest()).hexdigest()
             try:
                 await self._call(
                     client.transact_write_items(
-                        TransactItems=actions, ClientRequestToken=token[:_TOKEN_LENGTH]
+                        TransactItems=[{"Update": cast("Any", update)}, *actions],
+                        ClientRequestToken=token[:_TOKEN_LENGTH],
                     )
                 )
             except ConflictError:
@@ -443,12 +457,48 @@ class DynamoDBSessionStore:
                 continue
             if base > 0:
                 # The old items (replaced, or of an expired session) are below the new floor.
-                await (await self._session(session_id))._delete_below(client, base)
+                await (await self._session(session_id))._partition.delete_below(client, base)
             return True
         raise ConflictError(
-            f"importing session {session_id!r} lost to concurrent writers "
-            f"{_PUBLISH_ATTEMPTS} times; nothing was written"
+            f"importing session {session_id!r} lost to concurrent writers for "
+            f"{CONFLICT_BUDGET_SECONDS:.0f} s ({attempt} attempts); nothing was written"
         )
+
+    async def _stage(
+        self,
+        client: DynamoDBClient,
+        session_id: str,
+        meta: Meta,
+        rows: list[dict[str, Any]],
+        token: str,
+        expires_at: int | None,
+    ) -> str | None:
+        """Write ``rows`` of a session too big for one transaction under a lease on META.
+
+        Returns the lease, for the publishing update to hold, or None when another writer
+        got there first (nothing of the session is visible then).
+        """
+        lease_token = token[:LEASE_TOKEN_LENGTH]
+        lease = new_lease(lease_token)
+        take = lease_update(
+            self._table,
+            session_id,
+            meta,
+            int(time.time()),
+            expires_at,
+            lease=lease,
+            my_lease_token=lease_token,
+            abandoned_lease=None,
+        )
+        try:
+            taking: list[Any] = [{"Update": take}]
+            await self._call(client.transact_write_items(TransactItems=taking))
+            await stage(
+                client, self._call, self._table, session_id, rows, lease, lambda: int(time.time())
+            )
+        except ConflictError:
+            return None
+        return lease
 
     def _publish_update(
         self,
@@ -460,8 +510,13 @@ class DynamoDBSessionStore:
         expires_at: int | None,
         items_expire_at: int | None,
         fresh_timestamps: bool,
+        lease: str | None = None,
     ) -> dict[str, Any]:
-        """Return the Update of META that publishes a session, conditioned on ``observed``."""
+        """Return the Update of META that publishes a session, conditioned on ``observed``.
+
+        With ``lease`` (the session was staged under it), the lease is the condition: it
+        was taken on ``observed``, and no other write has landed since.
+        """
         written_us = now_us()
         created_us = written_us
         updated_us = written_us
@@ -496,10 +551,17 @@ class DynamoDBSessionStore:
             else:
                 values[f":a{index}"] = value
                 sets.append(f"#a{index} = :a{index}")
+        if lease is not None:
+            names["#lease"], names["#lease_until"] = LEASE_ATTRIBUTE, LEASE_UNTIL_ATTRIBUTE
+            values[":lease"] = {"S": lease}
+            removes += ["#lease", "#lease_until"]
         expression = "SET " + ", ".join(sets)
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        if not observed:
+        if lease is not None:
+            condition = "#lease = :lease"
+            del names["#pk"]
+        elif not observed:
             condition = "attribute_not_exists(#pk)"
         else:
             # Whatever was read is what is replaced: a write since then cancels the import.
@@ -548,24 +610,6 @@ class DynamoDBSessionStore:
     async def _call(self, request: Awaitable[Any]) -> Any:
         with mapped_errors():
             return await request
-
-
-def _check_fits_one_transaction(session_id: str, encoded: list[bytes]) -> None:
-    total = 0
-    for payload in encoded:
-        size = len(payload) + len(session_id.encode()) + _ITEM_OVERHEAD_BYTES
-        if size > MAX_ITEM_BYTES:
-            raise ConfigurationError(
-                f"session {session_id!r} holds an item of {len(payload)} bytes; a DynamoDB "
-                f"item holds at most {MAX_ITEM_BYTES} bytes (big items are not supported yet)"
-            )
-        total += size
-    if len(encoded) + 1 > MAX_TRANSACTION_ACTIONS or total > MAX_TRANSACTION_BYTES - 4096:
-        raise ConfigurationError(
-            f"session {session_id!r} has {len(encoded)} items ({total} bytes); one DynamoDB "
-            f"transaction holds {MAX_TRANSACTION_ACTIONS - 1} items and "
-            f"{MAX_TRANSACTION_BYTES} bytes, and a bigger session cannot be written whole yet"
-        )
 
 
 async def _pause(attempt: int) -> None:

@@ -11,11 +11,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ._metadata import (
+    CREATED_ATTRIBUTE,
+    TAGS_ATTRIBUTE,
+    TITLE_ATTRIBUTE,
+    now_us,
+    remove_clause,
+)
 from ._schema import (
+    ACTIVITY_ATTRIBUTE,
     ITEMS_TTL_ATTRIBUTE,
     LEASE_ATTRIBUTE,
     LEASE_UNTIL_ATTRIBUTE,
     META_SK,
+    OWNER_ATTRIBUTE,
     TTL_ATTRIBUTE,
     Meta,
     key,
@@ -65,9 +74,18 @@ def meta_update(
     removes = ["#lease", "#lease_until"]
     names = dict(NAMES)
     if owner is not None:
-        names["#owner"] = "owner"
+        names["#owner"] = OWNER_ATTRIBUTE
         values[":owner"] = {"S": owner}
         sets.append("#owner = :owner")
+    # Metadata timestamps, in microseconds; updated_us is the owner index's sort key.
+    names["#updated_us"], names["#created_us"] = ACTIVITY_ATTRIBUTE, CREATED_ATTRIBUTE
+    values[":now_us"] = {"N": str(now_us())}
+    sets.append("#updated_us = :now_us")
+    restarted = expected.exists and expected.expired(now)
+    if restarted:
+        sets.append("#created_us = :now_us")
+    else:
+        sets.append("#created_us = if_not_exists(#created_us, :now_us)")
     if expires_at is not None:
         values[":expires"] = {"N": str(expires_at)}
         sets.insert(0, "#ttl = :expires")
@@ -79,6 +97,12 @@ def meta_update(
     else:
         removes.append("#items_ttl")
     expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+    if restarted:
+        # An expired session starts anew: its old metadata ended with it.
+        ended = [TITLE_ATTRIBUTE, TAGS_ATTRIBUTE]
+        if owner is None:
+            ended.append(OWNER_ATTRIBUTE)
+        expression += ", " + remove_clause(names, ended)
     condition = expectation(expected, now, values)
     if lease is not None:
         values[":lease"] = {"S": lease}
@@ -136,15 +160,20 @@ def pop_update(
     condition = (
         "#next = :expected AND #floor = :floor AND (attribute_not_exists(#ttl) OR #ttl > :now)"
     ) + no_live_lease(values, abandoned_lease)
+    names = {
+        name: NAMES[name]
+        for name in ("#next", "#floor", "#ttl", "#updated", "#lease", "#lease_until")
+    }
+    expression = "SET #next = :next, #updated = :now REMOVE #lease, #lease_until"
+    if meta.next_seq - 1 <= meta.floor:
+        # The last item: the session ends, and its metadata with it.
+        expression += ", " + remove_clause(names)
     return {
         "TableName": table,
         "Key": key(session_id, META_SK),
-        "UpdateExpression": "SET #next = :next, #updated = :now REMOVE #lease, #lease_until",
+        "UpdateExpression": expression,
         "ConditionExpression": condition,
-        "ExpressionAttributeNames": {
-            name: NAMES[name]
-            for name in ("#next", "#floor", "#ttl", "#updated", "#lease", "#lease_until")
-        },
+        "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
 
