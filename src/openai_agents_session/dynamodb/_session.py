@@ -28,7 +28,11 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   identical batch (or the same ``batch_id``) is retried, one ``TransactGetItems`` of META and
   that seq (2 RCU) tells whether it landed (the first item carries the batch id and sits
   below ``next_seq``); if so nothing is written. A retry from another object or process
-  after ten minutes has no such memory and stores the batch again.
+  after ten minutes has no such memory and stores the batch again. When DynamoDB reports the
+  token used with other parameters (``IdempotentParameterMismatch``: another object stored
+  the batch, or the store kept the token of an attempt that failed), one filtered Query of
+  the newest 1,000 items looks for the batch id; only if it is not there is the batch
+  written, under a fresh token.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
 - ``replace_items(items)``: the append's transaction with META's floor moved past the old
@@ -165,6 +169,9 @@ ITEM_TTL_SLACK_SECONDS = 24 * 3600
 _TRIM_LOOKAHEAD = 8
 # BatchWriteItem takes at most 25 requests.
 _BATCH_DELETE_SIZE = 25
+# How many of the newest items the search for a batch reads when DynamoDB reports its token
+# used with other parameters (a batch that landed ten minutes ago is among them).
+_BATCH_SEARCH_ITEMS = 1000
 # The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
 _MAX_QUERY_LIMIT = 2**31 - 1
 
@@ -508,6 +515,43 @@ class DynamoDBSession:
         stored = first.get(BATCH_ATTRIBUTE, {}).get("S") == batch_id
         return stored and first_seq < meta.next_seq
 
+    async def _batch_found(self, client: DynamoDBClient, batch_id: str) -> bool:
+        """Whether an item carrying ``batch_id`` is among the session's newest stored items.
+
+        Reads META and up to ``_BATCH_SEARCH_ITEMS`` of the newest messages in one
+        consistent Query, filtered on the batch id (billed for every item read): only after
+        DynamoDB reports the batch's token used with other parameters, which is rare.
+        """
+        reply = await self._call(
+            client.query(
+                TableName=self._table,
+                KeyConditionExpression="#pk = :pk AND #sk BETWEEN :first AND :meta",
+                FilterExpression="#b = :batch OR attribute_exists(#next)",  # or META
+                ExpressionAttributeNames={
+                    "#pk": PARTITION_KEY,
+                    "#sk": SORT_KEY,
+                    "#b": BATCH_ATTRIBUTE,
+                    "#next": NAMES["#next"],
+                },
+                ExpressionAttributeValues={
+                    ":pk": {"S": self.session_id},
+                    ":first": {"S": message_sk(0)},
+                    ":meta": {"S": META_SK},
+                    ":batch": {"S": batch_id},
+                },
+                ProjectionExpression="#sk, #b, #next",
+                ScanIndexForward=False,
+                Limit=_BATCH_SEARCH_ITEMS,
+                ConsistentRead=True,
+            )
+        )
+        found = reply.get("Items", [])
+        meta = meta_from_item(found[0] if found and found[0][SORT_KEY]["S"] == META_SK else None)
+        return any(
+            item[SORT_KEY]["S"] != META_SK and seq_of(item[SORT_KEY]["S"]) < meta.next_seq
+            for item in found
+        )
+
     async def replace_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
     ) -> None:
@@ -583,6 +627,7 @@ class DynamoDBSession:
         lease: str | None = None  # the lease this call holds, while it stages
         staged: tuple[int, int | None] | None = None  # (base, item ttl) staged under it
         attempt = 0
+        spent = 0  # tokens found spent without the batch stored
         try:
             while True:
                 if attempt and loop.time() >= deadline:
@@ -705,8 +750,17 @@ class DynamoDBSession:
                     )
                 except ConflictError as exc:
                     if error_code(exc) == "IdempotentParameterMismatchException":
-                        # This batch's token already succeeded (with other seqs or timestamps,
-                        # sent by another object or an earlier call): it is stored.
+                        # The token was used in the last ten minutes with other parameters:
+                        # this batch landed (sent by another object or an earlier call), or
+                        # the store kept the token of an attempt that failed. Look for it.
+                        if not await self._batch_found(client, batch_id):
+                            spent += 1  # not stored: the token is spent, take a fresh one
+                            token = request_token(
+                                self._table, self.session_id, f"{token_id}\0{spent}"
+                            )
+                            last = exc
+                            attempt += 1
+                            continue
                         self._meta = Meta(exists=True, next_seq=expected.next_seq)
                         if lease is not None:
                             with contextlib.suppress(ConflictError):
