@@ -516,41 +516,38 @@ class DynamoDBSession:
         return stored and first_seq < meta.next_seq
 
     async def _batch_found(self, client: DynamoDBClient, batch_id: str) -> bool:
-        """Whether an item carrying ``batch_id`` is among the session's newest stored items.
+        """Whether an item carrying ``batch_id`` is among the session's newest live items.
 
-        Reads META and up to ``_BATCH_SEARCH_ITEMS`` of the newest messages in one
-        consistent Query, filtered on the batch id (billed for every item read): only after
-        DynamoDB reports the batch's token used with other parameters, which is rare.
+        Reads META, then up to ``_BATCH_SEARCH_ITEMS`` of the messages below its next seq in
+        one consistent Query filtered on the batch id (billed for every item read): only
+        after DynamoDB reports the batch's token used with other parameters, which is rare.
         """
+        meta = await self._read_meta(client)
+        if meta.next_seq <= 0:
+            return False
         reply = await self._call(
             client.query(
                 TableName=self._table,
-                KeyConditionExpression="#pk = :pk AND #sk BETWEEN :first AND :meta",
-                FilterExpression="#b = :batch OR attribute_exists(#next)",  # or META
+                KeyConditionExpression="#pk = :pk AND #sk BETWEEN :first AND :last",
+                FilterExpression="#b = :batch",
                 ExpressionAttributeNames={
                     "#pk": PARTITION_KEY,
                     "#sk": SORT_KEY,
                     "#b": BATCH_ATTRIBUTE,
-                    "#next": NAMES["#next"],
                 },
                 ExpressionAttributeValues={
                     ":pk": {"S": self.session_id},
                     ":first": {"S": message_sk(0)},
-                    ":meta": {"S": META_SK},
+                    ":last": {"S": message_sk(meta.next_seq - 1)},
                     ":batch": {"S": batch_id},
                 },
-                ProjectionExpression="#sk, #b, #next",
+                ProjectionExpression="#sk",
                 ScanIndexForward=False,
                 Limit=_BATCH_SEARCH_ITEMS,
                 ConsistentRead=True,
             )
         )
-        found = reply.get("Items", [])
-        meta = meta_from_item(found[0] if found and found[0][SORT_KEY]["S"] == META_SK else None)
-        return any(
-            item[SORT_KEY]["S"] != META_SK and seq_of(item[SORT_KEY]["S"]) < meta.next_seq
-            for item in found
-        )
+        return bool(reply.get("Items"))
 
     async def replace_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
@@ -687,8 +684,9 @@ class DynamoDBSession:
                     abandoned_lease=self._abandoned_lease,
                 )
                 actions: list[Any] = [{"Update": update}]
-                # Items a max_items trim hides at once are not written; the first written
-                # carries the batch id.
+                # Items a max_items trim hides at once are not written. The first written
+                # carries the batch id (a retry reads it there), and so does the last, where
+                # the search after a spent token finds it among the newest items.
                 first_kept = min(max(0, floor - base), len(encoded))
                 if lease is None:
                     rows = [
@@ -699,7 +697,7 @@ class DynamoDBSession:
                             self.session_id,
                             base + index,
                             payload,
-                            batch_id if index == first_kept else None,
+                            batch_id if index in (first_kept, len(encoded) - 1) else None,
                             item_expires_at,
                             output=bool(outputs) and outputs[index],
                         )
