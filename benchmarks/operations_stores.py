@@ -61,7 +61,7 @@ class Sizes:
 
 
 FULL = Sizes(sessions=10_000, owned=1_000, page=20, migrated=2_000, priced=100)
-QUICK = Sizes(sessions=100, owned=40, page=20, migrated=20, priced=10)
+QUICK = Sizes(sessions=50, owned=30, page=10, migrated=20, priced=5)
 
 
 @dataclass
@@ -270,48 +270,62 @@ async def dynamodb_rows(
         client = await stack.enter_async_context(session.create_client("dynamodb", **options))
         reader = await stack.enter_async_context(session.create_client("dynamodb", **options))
         accounting = await stack.enter_async_context(session.create_client("dynamodb", **options))
-        tables = ("ops_main", "ops_migrated", "ops_from_v010", "ops_priced", "ops_priced_mig")
-        for table in tables:
+        tables = ("ops_main", "ops_migrated", "ops_from_v010")
+        priced_tables = ("ops_priced", "ops_priced_mig", "ops_priced_from_v010")
+        for table in tables + priced_tables:
             await create_table_if_not_exists(reader, table)
         await write_v010_table(reader, compat_dir, "ops_v010", sizes.migrated)
+        await write_v010_table(reader, compat_dir, "ops_v010_priced", sizes.priced)
 
         counter = RequestCounter()
         counter.attach(client)
         store = DynamoDBSessionStore(client, "ops_main")
         migrated = DynamoDBSessionStore(client, "ops_migrated")
         ops = operations(store, migrated, sizes, sqlite_path, sizes.sessions)
-        from_v010 = DynamoDBSessionStore(client, "ops_from_v010")
-
-        async def migrate_v010() -> int:
-            return await bounded(v010_records(client, "ops_v010"), from_v010.import_session)
-
-        ops.append(("migrate from 0.1.0's DynamoDB table", sizes.migrated, migrate_v010))
+        ops.append(v010_migration(client, "ops_v010", "ops_from_v010", sizes.migrated))
         rows = await run_timed("dynamodb", ops, counter)
 
-        meter = CapacityMeter(reader, dict.fromkeys(tables, ("pk", "sk")))
+        keys = dict.fromkeys(priced_tables, ("pk", "sk")) | {"ops_v010_priced": ("session_id",)}
+        meter = CapacityMeter(reader, keys)
         meter.attach(accounting)
         priced = await priced_units(accounting, meter, sizes, sqlite_path)
-        scan_rcu = await table_scan_rcu(reader, "ops_main")
-        for row, (rcu, wcu, scans) in zip(rows, priced, strict=False):
-            row.rcu_per_session = rcu + scans * scan_rcu / row.sessions
+        # What the Scans of the full-size run read: its table, or the 0.1.0 source.
+        scanned = {"ops_priced": "ops_main", "ops_v010_priced": "ops_v010"}
+        scan_rcu = {table: await table_scan_rcu(reader, table) for table in scanned.values()}
+        for row, (rcu, wcu, scan_table) in zip(rows, priced, strict=True):
+            scan = scan_rcu[scanned[scan_table]] / row.sessions if scan_table else 0.0
+            row.rcu_per_session = rcu + scan
             row.wcu_per_session = wcu
     return rows
 
 
+def v010_migration(
+    client: DynamoDBClient, source: str, target: str, sessions: int
+) -> tuple[str, int, Work]:
+    """Migrate a 0.1.0 table into one of ours, as the ``migrate`` command reads it."""
+    store = DynamoDBSessionStore(client, target)
+
+    async def migrate() -> int:
+        return await bounded(v010_records(client, source), store.import_session)
+
+    return ("migrate from 0.1.0's DynamoDB table", sessions, migrate)
+
+
 async def priced_units(
     accounting: DynamoDBClient, meter: CapacityMeter, sizes: Sizes, sqlite_path: Path
-) -> list[tuple[float, float, int]]:
-    """(RCU, WCU, full Scans) per session of each operation, run over ``priced`` sessions.
+) -> list[tuple[float, float, str | None]]:
+    """(RCU, WCU, Scanned table) per session of each operation, run over ``priced`` sessions.
 
-    The meter does not price a Scan: the caller adds, for each one, the cost of scanning the
-    full-size table. The migration from 0.1.0 is left unpriced (its source is Scanned too,
-    in a layout the meter does not know).
+    The meter does not price a Scan: the caller adds the cost of scanning the full-size
+    counterpart of the table named, once per operation (each lists its table once).
     """
     store = DynamoDBSessionStore(accounting, "ops_priced")
     migrated = DynamoDBSessionStore(accounting, "ops_priced_mig")
     small = Sizes(sizes.priced, sizes.priced, sizes.page, sizes.priced, sizes.priced)
-    units: list[tuple[float, float, int]] = []
-    for name, _sessions, work in operations(store, migrated, small, sqlite_path, sizes.priced):
+    ops = operations(store, migrated, small, sqlite_path, sizes.priced)
+    ops.append(v010_migration(accounting, "ops_v010_priced", "ops_priced_from_v010", sizes.priced))
+    units: list[tuple[float, float, str | None]] = []
+    for name, _sessions, work in ops:
         meter.total.rcu, meter.total.wcu = 0.0, 0.0
         meter.total.unpriced.clear()
         meter.enabled = True
@@ -319,6 +333,8 @@ async def priced_units(
         meter.enabled = False
         unpriced = set(meter.total.unpriced) - {"Scan"}
         assert not unpriced, f"{name}: the meter cannot price {sorted(unpriced)}"
-        scans = 1 if meter.total.unpriced["Scan"] else 0
-        units.append((meter.total.rcu / handled, meter.total.wcu / handled, scans))
+        scanned = None
+        if meter.total.unpriced["Scan"]:
+            scanned = "ops_v010_priced" if "0.1.0" in name else "ops_priced"
+        units.append((meter.total.rcu / handled, meter.total.wcu / handled, scanned))
     return units
