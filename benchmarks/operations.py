@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -208,7 +209,12 @@ def write_report(
         rate = f"{result.rate:,.0f}" if result.seconds else ""
         lines.append(f"| {result.operation} | {result.sessions:,} | {seconds} | {rate} | {peak} |")
     lines += side_by_side(rows, sizes)
-    lines += ["", f"DynamoDB: {info.get('dynamodb_server', 'unknown')}, loopback."]
+    lines += [
+        "",
+        f"DynamoDB: {info.get('dynamodb_server', 'unknown')}, loopback. Load average (1, 5,"
+        f" 15 min) before the run {info.get('load_average_before')},"
+        f" after {info.get('load_average_after')}.",
+    ]
     text = "\n".join(lines) + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "operations.md").write_text(text)
@@ -241,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = operations_stores.QUICK if args.quick else operations_stores.FULL
     sessions, sqlite_sessions = (500, sizes.migrated) if args.quick else (100_000, sizes.migrated)
     servers = _servers_module()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as workdir:
         sqlite_path = Path(workdir) / "sdk.db"
         make_sqlite(sqlite_path, sqlite_sessions, items=10)
@@ -263,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             local.stop()
     info = machine_info(server_info, [])
     info["dynamodb_server"] = f"DynamoDB Local {local.version}, in memory, -disableTelemetry"
+    info["load_average_before"] = [round(value, 2) for value in load_before]
+    info["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     info["command"] = shlex.join(["python", "-m", "benchmarks.operations", *(argv or sys.argv[1:])])
     print(write_report(results, info, out, rows, sizes))
     return 0
