@@ -172,8 +172,9 @@ def store_target(
     chosen_prefix = prefix or output.prefix or DEFAULT_KEY_PREFIX
     if not is_dynamodb_url(chosen):
         if output.aws and not aws_used_elsewhere:
-            flags = " and ".join(AWS_FLAGS[name] for name in output.aws)
-            raise click.UsageError(f"{flags} apply to dynamodb:// URLs only")
+            flags = [AWS_FLAGS[name] for name in output.aws]
+            verb = "applies" if len(flags) == 1 else "apply"
+            raise click.UsageError(f"{' and '.join(flags)} {verb} to dynamodb:// URLs only")
         return StoreTarget(chosen, chosen_prefix)
     return StoreTarget(
         with_aws_url_options(chosen, output.aws), chosen_prefix, output.aws.get("profile")

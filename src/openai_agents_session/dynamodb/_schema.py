@@ -3,20 +3,14 @@
 One table holds every session; a session is one partition (``pk`` = the session id) of
 items sorted by ``sk``:
 
-``sk``               holds
-===================  =====================================================================
-``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
-``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner,
-                     and its metadata (``_metadata``)
-===================  =====================================================================
-=======
 =======================  =================================================================
 ``sk``                   holds
 =======================  =================================================================
 ``c#<16 hex>#<4 hex>``   a chunk of a big message: ``v`` (binary part), ``t``, ``ttl``
 ``m#<16 hex>``           one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's
-                         first); a big one keeps its first part here (``v`` binary, ``n``
-                         chunks, tag ``t``) and the rest in chunk items
+                         first and last), ``o`` (on a tool output); a big one keeps its
+                         first part here (``v`` binary, ``n`` chunks, tag ``t``) and the
+                         rest in chunk items
 ``~meta``                the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps,
                          owner, its metadata (``_metadata``); ``lease``, ``lease_until``
                          while a big batch is staged
@@ -33,8 +27,8 @@ meets them, and a chunk carries its message's ``ttl``. While a batch too big for
 transaction is staged (``_staging``), META holds its write ``lease`` and ``lease_until``, and
 its items sit at seqs ``>= next_seq`` until the commit moves ``next_seq`` past them; items
 left above ``next_seq`` by a lease that lapsed are invisible and the next writes overwrite
-them. 0.1.0's table (partition key
-``session_id`` only) cannot be reused: a key schema never changes.
+them. 0.1.0's table (partition key ``session_id`` only) cannot be reused: a key schema
+never changes.
 
 One global secondary index, ``OWNER_INDEX``, lists an owner's sessions: its partition key is
 META's ``owner`` and its sort key ``updated_us`` (the last write, integer microseconds). It is

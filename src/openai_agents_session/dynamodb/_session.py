@@ -26,13 +26,14 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   retry within ten minutes once. After that window, the object remembers for a batch whose
   outcome it does not know the seq its last transaction wrote the first item at; when the
   identical batch (or the same ``batch_id``) is retried, one ``TransactGetItems`` of META and
-  that seq (2 RCU) tells whether it landed (the first item carries the batch id and sits
-  below ``next_seq``); if so nothing is written. A retry from another object or process
-  after ten minutes has no such memory and stores the batch again. When DynamoDB reports the
-  token used with other parameters (``IdempotentParameterMismatch``: another object stored
-  the batch, or the store kept the token of an attempt that failed), one filtered Query of
-  the newest 1,000 items looks for the batch id; only if it is not there is the batch
-  written, under a fresh token.
+  that seq (4 RCU, as transactional reads cost double) tells whether it landed (the first
+  item carries the batch id and sits below ``next_seq``); if so nothing is written. A retry
+  from another object or process after ten minutes has no such memory and stores the batch
+  again. When DynamoDB reports the token used with other parameters
+  (``IdempotentParameterMismatch``: another object stored the batch, or the store kept the
+  token of an attempt that failed), a GetItem of META and one filtered Query of the newest
+  1,000 live items look for the batch id (on a batch's first and last item); only if it is
+  not there is the batch written, under a fresh token.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
 - ``replace_items(items)``: the append's transaction with META's floor moved past the old
