@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import click
 
@@ -65,6 +65,18 @@ class StoreTarget:
         """The URL with its password replaced by ``***``."""
         label = redact_url(self.url)
         return label if self.profile is None else f"{label} (profile {self.profile})"
+
+    @property
+    def namespace(self) -> str:
+        """What holds the sessions: ``prefix '...'`` on Redis, ``table '...'`` on DynamoDB."""
+        if is_dynamodb_url(self.url):
+            return f"table {unquote(urlsplit(self.url).netloc)!r}"
+        return f"prefix {self.prefix!r}"
+
+    @property
+    def within(self) -> str:
+        """``under prefix '...'`` or ``in table '...'``, as messages place a session."""
+        return f"in {self.namespace}" if is_dynamodb_url(self.url) else f"under {self.namespace}"
 
     @property
     def description(self) -> str:

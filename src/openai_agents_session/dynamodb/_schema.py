@@ -81,6 +81,7 @@ __all__ = [
     "message_item",
     "message_sk",
     "meta_from_item",
+    "missing_table",
     "payload_of",
     "seq_of",
 ]
@@ -253,13 +254,27 @@ async def check_table(client: DynamoDBClient, table_name: str) -> None:
     """Check that ``table_name`` has this library's key schema.
 
     Raises:
-        ConfigurationError: The table has another key schema; for a table of 0.1.0 (partition
-            key ``session_id`` only) the message names the migrate command.
-        BackendError: The table does not exist or cannot be described.
+        ConfigurationError: The table does not exist, or has another key schema; for a table
+            of 0.1.0 (partition key ``session_id`` only) the message names the migrate
+            command.
+        BackendError: The table cannot be described.
     """
-    with mapped_errors():
-        described = await client.describe_table(TableName=table_name)
+    try:
+        with mapped_errors():
+            described = await client.describe_table(TableName=table_name)
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            raise missing_table(table_name) from exc
+        raise
     _check_key_schema(table_name, described["Table"])
+
+
+def missing_table(table_name: str) -> ConfigurationError:
+    """Return the error for a table that does not exist, saying how to create it."""
+    return ConfigurationError(
+        f"table {table_name!r} does not exist (in this region and account); create it with "
+        "create_table_if_not_exists(), or check the region and endpoint"
+    )
 
 
 def _check_key_schema(table_name: str, table: Mapping[str, Any]) -> None:

@@ -118,6 +118,7 @@ from ._schema import (
     key,
     message_sk,
     meta_from_item,
+    missing_table,
     payload_of,
     seq_of,
 )
@@ -1320,6 +1321,8 @@ class DynamoDBSession:
             with mapped_errors():
                 return await request
         except BackendError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                raise missing_table(self._table) from exc
             if error_code(exc) == "ValidationException" and self._client is not None:
                 # A Query or write with our key names fails this way on another layout,
                 # such as 0.1.0's: say so rather than quote the store.

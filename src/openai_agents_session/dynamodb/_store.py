@@ -67,6 +67,7 @@ from ._schema import (
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
+    check_table,
     key,
     meta_from_item,
 )
@@ -120,6 +121,7 @@ class DynamoDBSessionStore:
         self._segments = validate_count("scan_segments", scan_segments, minimum=1)
         # Set by from_url: the store's own client, one per event loop.
         self._owned: OwnedClient | None = None
+        self._checked = False  # whether the table's layout was checked
         self._closed = False
 
     @classmethod
@@ -606,6 +608,10 @@ class DynamoDBSessionStore:
         if self._owned is not None:
             self._client = await self._owned.get()
         assert self._client is not None  # the caller's, or from_url's
+        if not self._checked:
+            # Once: a missing table, or one of 0.1.0, is named rather than listed as empty.
+            await check_table(self._client, self._table)
+            self._checked = True
         return self._client
 
     async def _call(self, request: Awaitable[Any]) -> Any:
