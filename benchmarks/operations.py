@@ -1,7 +1,9 @@
 """Operations at scale: listing, inspecting, exporting, importing and migrating sessions.
 
 ``python -m benchmarks.operations [--quick]`` (run by ``make bench``) fills one private
-redis-server and reports rates and memory in ``benchmarks/results/operations.{md,json}``.
+redis-server, then runs the same operations on Redis and on a private DynamoDB Local side by
+side (``operations_stores``), and reports rates, memory, DynamoDB requests and capacity units
+in ``benchmarks/results/operations.{md,json}``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -25,6 +28,9 @@ from openai_agents_session import RedisSessionStore
 from openai_agents_session.redis import SessionMetadata, SessionRecord
 from openai_agents_session.sources import iter_sqlite_sessions
 
+from . import operations_stores
+from .impls import compat_dir_from_env
+from .operations_stores import Row
 from .run import DEFAULT_OUT, _servers_module, machine_info
 from .selection import SUITES, only_option, selected
 
@@ -142,7 +148,52 @@ async def measure(url: str, sessions: int, sqlite_path: Path, sqlite_sessions: i
     return results
 
 
-def write_report(results: list[Result], info: dict[str, Any], out: Path) -> str:
+def side_by_side(rows: list[Row], sizes: operations_stores.Sizes) -> list[str]:
+    """The Redis and DynamoDB rows of each operation on one line."""
+    by_name: dict[str, dict[str, Row]] = {}
+    for row in rows:
+        by_name.setdefault(row.operation, {})[row.backend] = row
+    lines = [
+        "",
+        "## Redis and DynamoDB side by side",
+        "",
+        f"Imports and migrations run {operations_stores.CONCURRENCY} sessions at a time; each"
+        " session is a user message and a reply (~0.7 KB) with a TTL. Requests are DynamoDB"
+        " HTTP requests of the timed run; RCU and WCU per session are what AWS would bill,"
+        f" priced on a pass over {sizes.priced:,} sessions (a Scan: the full table's size,"
+        " eventually consistent).",
+        "",
+        "| operation | sessions | Redis s | Redis sessions/s | DynamoDB s | DynamoDB sessions/s"
+        " | DynamoDB requests | RCU/session | WCU/session |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+
+    def cells(row: Row | None) -> str:
+        return f"{row.seconds:.2f} | {row.rate:,.0f}" if row else " | "
+
+    def units(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    for name, pair in by_name.items():
+        redis_row, dynamodb_row = pair.get("redis"), pair.get("dynamodb")
+        sessions = (redis_row or dynamodb_row).sessions  # type: ignore[union-attr]
+        requests = dynamodb_row.requests if dynamodb_row else None
+        lines.append(
+            f"| {name} | {sessions:,} | {cells(redis_row)} | {cells(dynamodb_row)}"
+            f" | {'' if requests is None else f'{requests:,}'}"
+            f" | {units(dynamodb_row.rcu_per_session if dynamodb_row else None)}"
+            f" | {units(dynamodb_row.wcu_per_session if dynamodb_row else None)} |"
+        )
+    return lines
+
+
+def write_report(
+    results: list[Result],
+    info: dict[str, Any],
+    out: Path,
+    rows: list[Row],
+    sizes: operations_stores.Sizes,
+) -> str:
     lines = [
         "# Operations at scale",
         "",
@@ -157,12 +208,30 @@ def write_report(results: list[Result], info: dict[str, Any], out: Path) -> str:
         seconds = f"{result.seconds:.2f}" if result.seconds else ""
         rate = f"{result.rate:,.0f}" if result.seconds else ""
         lines.append(f"| {result.operation} | {result.sessions:,} | {seconds} | {rate} | {peak} |")
+    lines += side_by_side(rows, sizes)
+    lines += [
+        "",
+        f"DynamoDB: {info.get('dynamodb_server', 'unknown')}, loopback. Load average (1, 5,"
+        f" 15 min) before the run {info.get('load_average_before')},"
+        f" after {info.get('load_average_after')}.",
+    ]
     text = "\n".join(lines) + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "operations.md").write_text(text)
-    payload = {"machine": info, "results": [asdict(r) | {"rate": r.rate} for r in results]}
+    payload = {
+        "machine": info,
+        "results": [asdict(r) | {"rate": r.rate} for r in results],
+        "side_by_side": [asdict(row) | {"rate": row.rate} for row in rows],
+    }
     (out / "operations.json").write_text(json.dumps(payload, indent=2) + "\n")
     return text
+
+
+def _dynamodb_servers_module() -> Any:
+    """The test suite's DynamoDB Local helpers (``tests/dynamodb_servers.py``)."""
+    from .dynamodb import _servers_module as dynamodb_servers
+
+    return dynamodb_servers()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,20 +244,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no operations workload selected by --only; nothing to run", file=sys.stderr)
         return 0
     out = args.out or (DEFAULT_OUT / "quick" if args.quick else DEFAULT_OUT)
-    sessions, sqlite_sessions = (500, 20) if args.quick else (100_000, 2_000)
+    sizes = operations_stores.QUICK if args.quick else operations_stores.FULL
+    sessions, sqlite_sessions = (500, sizes.migrated) if args.quick else (100_000, sizes.migrated)
     servers = _servers_module()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as workdir:
         sqlite_path = Path(workdir) / "sdk.db"
         make_sqlite(sqlite_path, sqlite_sessions, items=10)
         server = servers.start_redis(Path(workdir) / "redis")
         try:
             results = asyncio.run(measure(server.url, sessions, sqlite_path, sqlite_sessions))
+            rows = asyncio.run(operations_stores.redis_rows(server.url, sizes, sqlite_path))
             server_info = server.info("server")
         finally:
             server.stop()
+        dynamodb_servers = _dynamodb_servers_module()
+        local = dynamodb_servers.start_dynamodb_local(Path(workdir) / "dynamodb-local")
+        try:
+            rows += asyncio.run(
+                operations_stores.dynamodb_rows(
+                    local, dynamodb_servers, sizes, sqlite_path, compat_dir_from_env()
+                )
+            )
+        finally:
+            local.stop()
     info = machine_info(server_info, [])
+    info["dynamodb_server"] = f"DynamoDB Local {local.version}, in memory, -disableTelemetry"
+    info["load_average_before"] = [round(value, 2) for value in load_before]
+    info["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     info["command"] = shlex.join(["python", "-m", "benchmarks.operations", *(argv or sys.argv[1:])])
-    print(write_report(results, info, out))
+    print(write_report(results, info, out, rows, sizes))
     return 0
 
 

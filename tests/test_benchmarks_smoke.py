@@ -37,8 +37,11 @@ def test_quick_benchmark_writes_report_and_loses_no_write(tmp_path: Path) -> Non
     assert "No store lost a write" in markdown
 
 
-def test_quick_operations_benchmark_writes_its_report(tmp_path: Path) -> None:
-    """Listing, info, export, import and migration at (small) scale run end to end."""
+def test_quick_operations_benchmark_runs_redis_and_dynamodb_side_by_side(tmp_path: Path) -> None:
+    """Listing, export, import and migration at (small) scale run on Redis and DynamoDB.
+
+    DynamoDB's rows count the requests sent and are priced in capacity units.
+    """
     command = [sys.executable, "-m", "benchmarks.operations", "--quick", "--out", str(tmp_path)]
     result = subprocess.run(
         command, cwd=REPO, capture_output=True, text=True, timeout=100, check=False
@@ -46,7 +49,29 @@ def test_quick_operations_benchmark_writes_its_report(tmp_path: Path) -> None:
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     report = json.loads((tmp_path / "operations.json").read_text())
     assert len(report["results"]) == 6
-    assert "migrate from SDK SQLiteSession" in (tmp_path / "operations.md").read_text()
+    rows = {(row["operation"], row["backend"]): row for row in report["side_by_side"]}
+    operations = {operation for operation, _backend in rows}
+    assert len(operations) == 8
+    assert ("migrate from 0.1.0's DynamoDB table", "dynamodb") in rows
+    for operation in operations - {"migrate from 0.1.0's DynamoDB table"}:
+        assert rows[operation, "redis"]["sessions"] == rows[operation, "dynamodb"]["sessions"]
+    for (_operation, backend), row in rows.items():
+        assert row["seconds"] > 0 and row["rate"] > 0, row
+        if backend == "dynamodb":
+            assert row["requests"] > 0 and row["rcu_per_session"] > 0, row
+            assert row["wcu_per_session"] is not None, row
+    # An import is one read of the target's META (1 RCU) and one transaction of META and
+    # both items (2 WCU per KB each); a re-import reads META only and writes nothing.
+    from benchmarks.operations_stores import QUICK
+
+    imported = rows[f"import {QUICK.sessions} sessions", "dynamodb"]
+    assert imported["requests"] == 2 * imported["sessions"]
+    assert (imported["rcu_per_session"], imported["wcu_per_session"]) == (1, 6)
+    skipped = rows[f"import {QUICK.sessions} again: all present, skipped", "dynamodb"]
+    assert skipped["requests"] == skipped["sessions"] and skipped["wcu_per_session"] == 0
+    markdown = (tmp_path / "operations.md").read_text()
+    assert "migrate from SDK SQLiteSession" in markdown
+    assert "## Redis and DynamoDB side by side" in markdown
 
 
 def test_quick_dynamodb_benchmark_compares_both_stores_and_finds_the_wall(tmp_path: Path) -> None:

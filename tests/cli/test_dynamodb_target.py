@@ -102,7 +102,7 @@ def test_aws_options_are_refused_where_they_mean_nothing(run: Run, table: str) -
     """With a Redis URL, or against the URL's own value, they are usage errors."""
     redis = run("ls", "--url", "redis://127.0.0.1:1", "--region", "eu-west-1")
     assert redis.code == 2
-    assert "--region apply to dynamodb:// URLs only" in redis.err
+    assert "--region applies to dynamodb:// URLs only" in redis.err
     clash = run("ls", "--url", f"dynamodb://{table}?region=us-east-1", "--region", "eu-west-1")
     assert clash.code == 2
     assert "--region 'eu-west-1' differs from region='us-east-1'" in clash.err

@@ -187,9 +187,17 @@ def test_redis_page_includes_the_switching_section() -> None:
 
 DYNAMODB_PACKAGE = ROOT / "src" / "openai_agents_session" / "dynamodb"
 # The functions that only create and check the table: their calls belong to the setup role.
-DYNAMODB_SETUP_FUNCTIONS = {"create_table_if_not_exists", "_wait_active", "_enable_ttl"}
-# What authorizes each action inside a TransactWriteItems (it has no IAM action of its own).
+DYNAMODB_SETUP_FUNCTIONS = {
+    "create_table_if_not_exists",
+    "_wait_active",
+    "_enable_ttl",
+    "_add_owner_index",
+}
+# Transactions have no IAM action of their own: each action inside one is authorized alone.
+TRANSACTIONS = {"transact_write_items", "transact_get_items"}
+# What authorizes each action inside a TransactWriteItems or TransactGetItems.
 TRANSACTION_ACTIONS = {
+    "Get": "GetItem",
     "Put": "PutItem",
     "Update": "UpdateItem",
     "Delete": "DeleteItem",
@@ -215,7 +223,7 @@ def dynamodb_actions() -> tuple[set[str], set[str]]:
                     and node.func.value.id == "client"
                 ):
                     operation = node.func.attr
-                    if operation == "transact_write_items":
+                    if operation in TRANSACTIONS:
                         continue  # authorized through the actions it holds, below
                     target.add("".join(part.title() for part in operation.split("_")))
         for node in ast.walk(tree):

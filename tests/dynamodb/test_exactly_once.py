@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from aiobotocore.config import AioConfig
@@ -14,6 +15,9 @@ from proxy import FaultProxy
 
 from openai_agents_session.dynamodb import DynamoDBSession, _session
 from openai_agents_session.errors import BackendUnavailableError
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 @pytest.fixture
@@ -66,3 +70,23 @@ async def test_a_retry_of_a_staged_batch_whose_commit_reply_was_lost_is_stored_o
         await session.add_items(batch, batch_id="job-1")
     await session.add_items(batch, batch_id="job-1")
     assert await session.get_items() == batch
+
+
+async def test_a_token_spent_without_the_batch_stored_is_replaced_not_taken_as_stored(
+    dynamodb: DynamoDBClient, new_session: Callable[..., DynamoDBSession], table: str
+) -> None:
+    """DynamoDB answers IdempotentParameterMismatch when the batch's token was used with other
+    parameters: that alone does not mean the batch is stored. Here the token was spent on
+    another write; the append finds no item of its batch, takes a fresh token and stores it."""
+    session = new_session()
+    token = _session.request_token(table, session.session_id, "the-batch")
+    await dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "elsewhere"}, "sk": {"S": "x"}}}}
+        ],
+        ClientRequestToken=token,
+    )
+    await session.add_items([user("kept")], batch_id="the-batch")
+    assert await new_session().get_items() == [user("kept")]
+    await session.add_items([user("kept")], batch_id="the-batch")  # a retry: found, skipped
+    assert await new_session().get_items() == [user("kept")]

@@ -14,7 +14,11 @@ from dynamodb.support import stored, user
 from dynamodb_servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, DynamoDBLocal
 from servers import free_port
 
-from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
+from openai_agents_session.dynamodb import (
+    DynamoDBSession,
+    DynamoDBSessionStore,
+    create_table_if_not_exists,
+)
 from openai_agents_session.dynamodb._schema import META_SK, key, message_sk
 from openai_agents_session.errors import (
     BackendUnavailableError,
@@ -269,8 +273,23 @@ async def test_table_of_0_1_0_raises_an_error_naming_the_migrate_command(
         assert caught.value.__cause__ is not None
         with pytest.raises(ConfigurationError, match="openai-agents-session migrate"):
             await session.add_items([user("a")])
+        store = DynamoDBSessionStore(dynamodb, name)  # not listed as a store with no sessions
+        with pytest.raises(ConfigurationError, match="openai-agents-session migrate"):
+            await store.count_sessions()
     finally:
         await dynamodb.delete_table(TableName=name)
+
+
+async def test_a_missing_table_is_named_with_how_to_create_it(dynamodb: DynamoDBClient) -> None:
+    """Not botocore's bare 'ResourceNotFoundException': the table and the fix."""
+    name = f"absent-{uuid.uuid4().hex[:12]}"
+    with pytest.raises(ConfigurationError, match=f"table '{name}' does not exist") as caught:
+        await DynamoDBSession("s", dynamodb, name).get_items()
+    assert caught.value.__cause__ is not None
+    with pytest.raises(ConfigurationError, match="create_table_if_not_exists"):
+        await DynamoDBSession("s", dynamodb, name).add_items([user("a")])
+    with pytest.raises(ConfigurationError, match=f"table '{name}' does not exist"):
+        await DynamoDBSessionStore(dynamodb, name).count_sessions()
 
 
 async def test_create_table_if_not_exists_creates_once_with_ttl(

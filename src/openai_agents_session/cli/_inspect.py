@@ -67,7 +67,7 @@ def item_line(item: Mapping[str, Any]) -> tuple[str, str]:
 async def _existing(store: SessionStore, target: StoreTarget, session_id: str) -> SessionInfo:
     info = await store.info(session_id)
     if not info.exists:
-        raise CommandError(f"session {session_id!r} does not exist under prefix {target.prefix!r}")
+        raise CommandError(f"session {session_id!r} does not exist {target.within}")
     return info
 
 
@@ -83,7 +83,7 @@ async def _show(
     async with open_target(target) as store:
         record = await store.export_session(session_id)
     if record is None:
-        raise CommandError(f"session {session_id!r} does not exist under prefix {target.prefix!r}")
+        raise CommandError(f"session {session_id!r} does not exist {target.within}")
     items = record.items if limit is None else record.items[-limit:]
     count = len(record.items)
     if items_only:

@@ -178,7 +178,7 @@ async def _list(
                 output.show(table.render(page))
     if as_json:
         return
-    where = f"owner {owner!r}" if owner else f"prefix {target.prefix!r}"
+    where = f"owner {owner!r}" if owner else target.namespace
     if shown == 0:
         output.note(f"no sessions of {where} match {pattern!r}")
     elif output.stdout.is_terminal:

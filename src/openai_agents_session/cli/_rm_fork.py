@@ -30,8 +30,7 @@ def _confirm(output: Output, target: StoreTarget, session_ids: tuple[str, ...]) 
     if more > 0:
         named += f" and {more} more"
     question = output.redact(
-        f"Delete {plural(len(session_ids), 'session')} ({named}) under prefix {target.prefix!r} "
-        f"at {target.label}?"
+        f"Delete {plural(len(session_ids), 'session')} ({named}) {target.within} at {target.label}?"
     )
     if not click.confirm(question, default=False, err=True):
         raise CommandError("nothing was deleted: the deletion was not confirmed")
@@ -70,15 +69,12 @@ async def _fork(
 ) -> None:
     async with open_target(target) as store:
         if not (await store.info(source_id)).exists:
-            raise CommandError(
-                f"session {source_id!r} does not exist under prefix {target.prefix!r}"
-            )
+            raise CommandError(f"session {source_id!r} does not exist {target.within}")
         try:
             copied = await store.fork(source_id, new_id, replace=replace)
         except SessionExistsError:
             raise CommandError(
-                f"session {new_id!r} exists under prefix {target.prefix!r}; "
-                "pass --replace to overwrite it"
+                f"session {new_id!r} exists {target.within}; pass --replace to overwrite it"
             ) from None
     output.line(f"forked {source_id!r} to {new_id!r}: {plural(copied, 'item')}")
 

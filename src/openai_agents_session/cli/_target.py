@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import click
 
@@ -65,6 +65,18 @@ class StoreTarget:
         """The URL with its password replaced by ``***``."""
         label = redact_url(self.url)
         return label if self.profile is None else f"{label} (profile {self.profile})"
+
+    @property
+    def namespace(self) -> str:
+        """What holds the sessions: ``prefix '...'`` on Redis, ``table '...'`` on DynamoDB."""
+        if is_dynamodb_url(self.url):
+            return f"table {unquote(urlsplit(self.url).netloc)!r}"
+        return f"prefix {self.prefix!r}"
+
+    @property
+    def within(self) -> str:
+        """``under prefix '...'`` or ``in table '...'``, as messages place a session."""
+        return f"in {self.namespace}" if is_dynamodb_url(self.url) else f"under {self.namespace}"
 
     @property
     def description(self) -> str:
@@ -172,8 +184,9 @@ def store_target(
     chosen_prefix = prefix or output.prefix or DEFAULT_KEY_PREFIX
     if not is_dynamodb_url(chosen):
         if output.aws and not aws_used_elsewhere:
-            flags = " and ".join(AWS_FLAGS[name] for name in output.aws)
-            raise click.UsageError(f"{flags} apply to dynamodb:// URLs only")
+            flags = [AWS_FLAGS[name] for name in output.aws]
+            verb = "applies" if len(flags) == 1 else "apply"
+            raise click.UsageError(f"{' and '.join(flags)} {verb} to dynamodb:// URLs only")
         return StoreTarget(chosen, chosen_prefix)
     return StoreTarget(
         with_aws_url_options(chosen, output.aws), chosen_prefix, output.aws.get("profile")

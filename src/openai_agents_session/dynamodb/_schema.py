@@ -3,20 +3,14 @@
 One table holds every session; a session is one partition (``pk`` = the session id) of
 items sorted by ``sk``:
 
-``sk``               holds
-===================  =====================================================================
-``m#<16 hex>``       one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's first)
-``~meta``            the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps, owner,
-                     and its metadata (``_metadata``)
-===================  =====================================================================
-=======
 =======================  =================================================================
 ``sk``                   holds
 =======================  =================================================================
 ``c#<16 hex>#<4 hex>``   a chunk of a big message: ``v`` (binary part), ``t``, ``ttl``
 ``m#<16 hex>``           one message: ``v`` (its JSON), ``b`` (the batch id, on a batch's
-                         first); a big one keeps its first part here (``v`` binary, ``n``
-                         chunks, tag ``t``) and the rest in chunk items
+                         first and last), ``o`` (on a tool output); a big one keeps its
+                         first part here (``v`` binary, ``n`` chunks, tag ``t``) and the
+                         rest in chunk items
 ``~meta``                the session's state: ``next_seq``, ``floor``, ``ttl``, timestamps,
                          owner, its metadata (``_metadata``); ``lease``, ``lease_until``
                          while a big batch is staged
@@ -33,8 +27,8 @@ meets them, and a chunk carries its message's ``ttl``. While a batch too big for
 transaction is staged (``_staging``), META holds its write ``lease`` and ``lease_until``, and
 its items sit at seqs ``>= next_seq`` until the commit moves ``next_seq`` past them; items
 left above ``next_seq`` by a lease that lapsed are invisible and the next writes overwrite
-them. 0.1.0's table (partition key
-``session_id`` only) cannot be reused: a key schema never changes.
+them. 0.1.0's table (partition key ``session_id`` only) cannot be reused: a key schema
+never changes.
 
 One global secondary index, ``OWNER_INDEX``, lists an owner's sessions: its partition key is
 META's ``owner`` and its sort key ``updated_us`` (the last write, integer microseconds). It is
@@ -87,6 +81,7 @@ __all__ = [
     "message_item",
     "message_sk",
     "meta_from_item",
+    "missing_table",
     "payload_of",
     "seq_of",
 ]
@@ -259,13 +254,27 @@ async def check_table(client: DynamoDBClient, table_name: str) -> None:
     """Check that ``table_name`` has this library's key schema.
 
     Raises:
-        ConfigurationError: The table has another key schema; for a table of 0.1.0 (partition
-            key ``session_id`` only) the message names the migrate command.
-        BackendError: The table does not exist or cannot be described.
+        ConfigurationError: The table does not exist, or has another key schema; for a table
+            of 0.1.0 (partition key ``session_id`` only) the message names the migrate
+            command.
+        BackendError: The table cannot be described.
     """
-    with mapped_errors():
-        described = await client.describe_table(TableName=table_name)
+    try:
+        with mapped_errors():
+            described = await client.describe_table(TableName=table_name)
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            raise missing_table(table_name) from exc
+        raise
     _check_key_schema(table_name, described["Table"])
+
+
+def missing_table(table_name: str) -> ConfigurationError:
+    """Return the error for a table that does not exist, saying how to create it."""
+    return ConfigurationError(
+        f"table {table_name!r} does not exist (in this region and account); create it with "
+        "create_table_if_not_exists(), or check the region and endpoint"
+    )
 
 
 def _check_key_schema(table_name: str, table: Mapping[str, Any]) -> None:

@@ -26,9 +26,14 @@ neither returned nor revived before DynamoDB's sweeper deletes it. What each ope
   retry within ten minutes once. After that window, the object remembers for a batch whose
   outcome it does not know the seq its last transaction wrote the first item at; when the
   identical batch (or the same ``batch_id``) is retried, one ``TransactGetItems`` of META and
-  that seq (2 RCU) tells whether it landed (the first item carries the batch id and sits
-  below ``next_seq``); if so nothing is written. A retry from another object or process
-  after ten minutes has no such memory and stores the batch again.
+  that seq (4 RCU, as transactional reads cost double) tells whether it landed (the first
+  item carries the batch id and sits below ``next_seq``); if so nothing is written. A retry
+  from another object or process after ten minutes has no such memory and stores the batch
+  again. When DynamoDB reports the token used with other parameters
+  (``IdempotentParameterMismatch``: another object stored the batch, or the store kept the
+  token of an attempt that failed), a GetItem of META and one filtered Query of the newest
+  1,000 live items look for the batch id (on a batch's first and last item); only if it is
+  not there is the batch written, under a fresh token.
 - ``pop_item()``: one Query of META and the newest item, then one transaction of the META
   update and a Delete.
 - ``replace_items(items)``: the append's transaction with META's floor moved past the old
@@ -113,6 +118,7 @@ from ._schema import (
     key,
     message_sk,
     meta_from_item,
+    missing_table,
     payload_of,
     seq_of,
 )
@@ -165,6 +171,9 @@ ITEM_TTL_SLACK_SECONDS = 24 * 3600
 _TRIM_LOOKAHEAD = 8
 # BatchWriteItem takes at most 25 requests.
 _BATCH_DELETE_SIZE = 25
+# How many of the newest items the search for a batch reads when DynamoDB reports its token
+# used with other parameters (a batch that landed ten minutes ago is among them).
+_BATCH_SEARCH_ITEMS = 1000
 # The largest Limit a Query takes per page (a 32-bit int; pages end at 1 MB anyway).
 _MAX_QUERY_LIMIT = 2**31 - 1
 
@@ -508,6 +517,40 @@ class DynamoDBSession:
         stored = first.get(BATCH_ATTRIBUTE, {}).get("S") == batch_id
         return stored and first_seq < meta.next_seq
 
+    async def _batch_found(self, client: DynamoDBClient, batch_id: str) -> bool:
+        """Whether an item carrying ``batch_id`` is among the session's newest live items.
+
+        Reads META, then up to ``_BATCH_SEARCH_ITEMS`` of the messages below its next seq in
+        one consistent Query filtered on the batch id (billed for every item read): only
+        after DynamoDB reports the batch's token used with other parameters, which is rare.
+        """
+        meta = await self._read_meta(client)
+        if meta.next_seq <= 0:
+            return False
+        reply = await self._call(
+            client.query(
+                TableName=self._table,
+                KeyConditionExpression="#pk = :pk AND #sk BETWEEN :first AND :last",
+                FilterExpression="#b = :batch",
+                ExpressionAttributeNames={
+                    "#pk": PARTITION_KEY,
+                    "#sk": SORT_KEY,
+                    "#b": BATCH_ATTRIBUTE,
+                },
+                ExpressionAttributeValues={
+                    ":pk": {"S": self.session_id},
+                    ":first": {"S": message_sk(0)},
+                    ":last": {"S": message_sk(meta.next_seq - 1)},
+                    ":batch": {"S": batch_id},
+                },
+                ProjectionExpression="#sk",
+                ScanIndexForward=False,
+                Limit=_BATCH_SEARCH_ITEMS,
+                ConsistentRead=True,
+            )
+        )
+        return bool(reply.get("Items"))
+
     async def replace_items(
         self, items: list[TResponseInputItem], *, batch_id: str | None = None
     ) -> None:
@@ -583,6 +626,7 @@ class DynamoDBSession:
         lease: str | None = None  # the lease this call holds, while it stages
         staged: tuple[int, int | None] | None = None  # (base, item ttl) staged under it
         attempt = 0
+        spent = 0  # tokens found spent without the batch stored
         try:
             while True:
                 if attempt and loop.time() >= deadline:
@@ -642,8 +686,9 @@ class DynamoDBSession:
                     abandoned_lease=self._abandoned_lease,
                 )
                 actions: list[Any] = [{"Update": update}]
-                # Items a max_items trim hides at once are not written; the first written
-                # carries the batch id.
+                # Items a max_items trim hides at once are not written. The first written
+                # carries the batch id (a retry reads it there), and so does the last, where
+                # the search after a spent token finds it among the newest items.
                 first_kept = min(max(0, floor - base), len(encoded))
                 if lease is None:
                     rows = [
@@ -654,7 +699,7 @@ class DynamoDBSession:
                             self.session_id,
                             base + index,
                             payload,
-                            batch_id if index == first_kept else None,
+                            batch_id if index in (first_kept, len(encoded) - 1) else None,
                             item_expires_at,
                             output=bool(outputs) and outputs[index],
                         )
@@ -705,8 +750,17 @@ class DynamoDBSession:
                     )
                 except ConflictError as exc:
                     if error_code(exc) == "IdempotentParameterMismatchException":
-                        # This batch's token already succeeded (with other seqs or timestamps,
-                        # sent by another object or an earlier call): it is stored.
+                        # The token was used in the last ten minutes with other parameters:
+                        # this batch landed (sent by another object or an earlier call), or
+                        # the store kept the token of an attempt that failed. Look for it.
+                        if not await self._batch_found(client, batch_id):
+                            spent += 1  # not stored: the token is spent, take a fresh one
+                            token = request_token(
+                                self._table, self.session_id, f"{token_id}\0{spent}"
+                            )
+                            last = exc
+                            attempt += 1
+                            continue
                         self._meta = Meta(exists=True, next_seq=expected.next_seq)
                         if lease is not None:
                             with contextlib.suppress(ConflictError):
@@ -1267,6 +1321,8 @@ class DynamoDBSession:
             with mapped_errors():
                 return await request
         except BackendError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                raise missing_table(self._table) from exc
             if error_code(exc) == "ValidationException" and self._client is not None:
                 # A Query or write with our key names fails this way on another layout,
                 # such as 0.1.0's: say so rather than quote the store.

@@ -15,8 +15,9 @@ eventually consistent one half that; a write 1 WCU per KB, 2 inside a transactio
   ``get_items()``.
 - ``import_session`` and ``fork``'s write: a consistent GetItem of the target's META, then
   one ``TransactWriteItems`` of META and every item (2 WCU per KB of the session); replacing
-  a session then deletes its old items as ``clear_session`` does. One transaction holds 99
-  items and 4 MB: a bigger session is refused with a `ConfigurationError`, nothing written.
+  a session then deletes its old items as ``clear_session`` does. A session bigger than one
+  transaction (99 items, 4 MB) is staged under a lease on META, as a big append is
+  (``_staging``), and published by one conditional update: readers see all of it or none.
 - ``delete``: per session, a GetItem of META and ``clear_session()``.
 """
 
@@ -66,6 +67,7 @@ from ._schema import (
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
+    check_table,
     key,
     meta_from_item,
 )
@@ -119,6 +121,7 @@ class DynamoDBSessionStore:
         self._segments = validate_count("scan_segments", scan_segments, minimum=1)
         # Set by from_url: the store's own client, one per event loop.
         self._owned: OwnedClient | None = None
+        self._checked = False  # whether the table's layout was checked
         self._closed = False
 
     @classmethod
@@ -331,8 +334,7 @@ class DynamoDBSessionStore:
         the source's owner. A missing source copies nothing and returns 0.
 
         Raises:
-            ConfigurationError: ``new_id`` is ``source_id``, or the session exceeds one
-                transaction (99 items, 4 MB).
+            ConfigurationError: ``new_id`` is ``source_id``.
             SessionExistsError: ``new_id`` exists and ``replace`` is False.
         """
         if validate_session_id(source_id) == validate_session_id(new_id):
@@ -367,15 +369,16 @@ class DynamoDBSessionStore:
     async def import_session(self, record: SessionRecord, *, replace: bool = False) -> bool:
         """Write a record as a session, whole or not at all; return whether it was written.
 
-        One transaction writes META and every item, so readers see nothing or all of it.
+        One transaction writes META and every item (a session too big for one is staged
+        under a lease and published by one update), so readers see nothing or all of it.
         A session that holds items is left alone (False) unless ``replace``: re-running an
         import doubles nothing. A lost reply retried within ten minutes is applied once
         (the transaction's ``ClientRequestToken``).
 
         Raises:
-            ConfigurationError: The record exceeds one transaction: 99 items and 4 MB
-                (importing bigger sessions needs a staged commit, not available yet).
             ItemEncodeError: An item cannot be stored; nothing is written.
+            ConflictError: Concurrent writers of the session won for longer than the
+                conflict budget; nothing is written.
         """
         return await self._publish(record, replace=replace, fresh_timestamps=False)
 
@@ -605,6 +608,10 @@ class DynamoDBSessionStore:
         if self._owned is not None:
             self._client = await self._owned.get()
         assert self._client is not None  # the caller's, or from_url's
+        if not self._checked:
+            # Once: a missing table, or one of 0.1.0, is named rather than listed as empty.
+            await check_table(self._client, self._table)
+            self._checked = True
         return self._client
 
     async def _call(self, request: Awaitable[Any]) -> Any:
