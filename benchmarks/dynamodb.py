@@ -48,6 +48,7 @@ from .dynamodb_floor import TransactionFloorSession
 from .dynamodb_meter import Capacity, CapacityMeter, RequestCounter, Traffic
 from .impls import REPO, TTL_S, BenchSession, compat_dir_from_env, load_0_1_0
 from .items import PAIR, alternating
+from .mix import run_turn_mix
 from .run import DEFAULT_OUT, _cpu_model, _git_commit, _src_modified, _version
 from .selection import SUITES, only_option, selected
 from .workloads import Check, Row, percentile
@@ -491,30 +492,7 @@ async def _mix_round(
     config = bench.config
     session_ids = [f"mix-{tag}-{index}" for index in range(config.mix_sessions)]
     sessions = [store.open(bench.client, session_id) for session_id in session_ids]
-    written = dict.fromkeys(session_ids, 0)
-    latencies: list[int] = []
-    running = True
-    clock = time.perf_counter_ns
-
-    async def worker(first: int) -> None:
-        owned = list(range(first, config.mix_sessions, config.mix_workers))
-        turn = 0
-        while running:
-            index = owned[turn % len(owned)]
-            turn += 1
-            session = sessions[index]
-            start = clock()
-            await session.get_items(20)
-            await session.add_items(PAIR)
-            latencies.append(clock() - start)
-            written[session_ids[index]] += len(PAIR)
-
-    began = clock()
-    tasks = [asyncio.ensure_future(worker(first)) for first in range(config.mix_workers)]
-    await asyncio.sleep(seconds)
-    running = False
-    await asyncio.gather(*tasks)
-    return latencies, clock() - began, written
+    return await run_turn_mix(sessions, session_ids, config.mix_workers, seconds)
 
 
 async def probe_walls(bench: Bench) -> None:

@@ -8,7 +8,6 @@ sets it, for all stores the same. Preparing a block (new sessions, refills) is n
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 import uuid
@@ -21,6 +20,7 @@ import redis.asyncio as redis_asyncio
 
 from .impls import BenchSession, Client, Impl
 from .items import BIG_OUTPUT, PAIR, TURN, alternating
+from .mix import run_turn_mix
 
 Op = Callable[[int], Awaitable[object]]
 PREFILL_BATCH = 1000
@@ -623,30 +623,7 @@ async def _concurrent_round(
     config = bench.config
     session_ids = [f"w6-{tag}-{index}" for index in range(config.w6_sessions)]
     sessions = [impl.open(bench.client, session_id) for session_id in session_ids]
-    written = dict.fromkeys(session_ids, 0)
-    latencies: list[int] = []
-    running = True
-    clock = time.perf_counter_ns
-
-    async def worker(first: int) -> None:
-        owned = list(range(first, config.w6_sessions, config.w6_workers))
-        turn = 0
-        while running:
-            index = owned[turn % len(owned)]
-            turn += 1
-            session = sessions[index]
-            start = clock()
-            await session.get_items(20)
-            await session.add_items(PAIR)
-            latencies.append(clock() - start)
-            written[session_ids[index]] += len(PAIR)
-
-    began = clock()
-    tasks = [asyncio.ensure_future(worker(first)) for first in range(config.w6_workers)]
-    await asyncio.sleep(seconds)
-    running = False
-    await asyncio.gather(*tasks)
-    return latencies, clock() - began, written
+    return await run_turn_mix(sessions, session_ids, config.w6_workers, seconds)
 
 
 def all_workloads(config: Config) -> list[Workload]:

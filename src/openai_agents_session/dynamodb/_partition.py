@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BackendError
@@ -151,28 +151,10 @@ class Partition:
         """Delete the chunks of the messages at seqs ``[start, end)``."""
         await self.delete_range(client, *chunk_range(start, end - 1))
 
-    async def sort_keys_between(self, client: DynamoDBClient, first: str, last: str) -> list[str]:
-        query: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#sk": SORT_KEY, "#pk": PARTITION_KEY},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": self.session_id},
-                ":first": {"S": first},
-                ":last": {"S": last},
-            },
-            "ProjectionExpression": "#sk",
-            "ConsistentRead": True,
-        }
-        sort_keys: list[str] = []
-        while True:
-            page = await self.call(client.query(**query))
-            sort_keys += [item[SORT_KEY]["S"] for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return sort_keys
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    async def delete_range(self, client: DynamoDBClient, first: str, last: str) -> None:
+    async def _key_pages(
+        self, client: DynamoDBClient, first: str, last: str
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield the keys of the items with sort keys in ``[first, last]``, a page at a time."""
         query: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
@@ -187,15 +169,27 @@ class Partition:
         }
         while True:
             page = await self.call(client.query(**query))
-            keys = [
+            yield [
                 {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
                 for item in page.get("Items", [])
             ]
-            for start in range(0, len(keys), _BATCH_WRITE_SIZE):
-                await self.batch_delete(client, keys[start : start + _BATCH_WRITE_SIZE])
             if "LastEvaluatedKey" not in page:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def sort_keys_between(self, client: DynamoDBClient, first: str, last: str) -> list[str]:
+        """Return the sort keys in ``[first, last]``, in order."""
+        return [
+            item_key[SORT_KEY]["S"]
+            async for page in self._key_pages(client, first, last)
+            for item_key in page
+        ]
+
+    async def delete_range(self, client: DynamoDBClient, first: str, last: str) -> None:
+        """Delete the items with sort keys in ``[first, last]``, 25 per BatchWriteItem."""
+        async for keys in self._key_pages(client, first, last):
+            for start in range(0, len(keys), _BATCH_WRITE_SIZE):
+                await self.batch_delete(client, keys[start : start + _BATCH_WRITE_SIZE])
 
     async def batch_delete(self, client: DynamoDBClient, keys: list[dict[str, Any]]) -> None:
         requests: dict[str, Any] = {

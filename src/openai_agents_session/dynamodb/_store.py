@@ -609,9 +609,14 @@ class DynamoDBSessionStore:
             self._client = await self._owned.get()
         assert self._client is not None  # the caller's, or from_url's
         if not self._checked:
-            # Once: a missing table, or one of 0.1.0, is named rather than listed as empty.
-            await check_table(self._client, self._table)
+            # Once (concurrent first calls go ahead): a missing table, or one of 0.1.0, is
+            # named rather than listed as empty.
             self._checked = True
+            try:
+                await check_table(self._client, self._table)
+            except BaseException:
+                self._checked = False
+                raise
         return self._client
 
     async def _call(self, request: Awaitable[Any]) -> Any:
