@@ -453,7 +453,7 @@ def test_delete_source_and_aws_options_need_a_dynamodb_source(
         (["--delete-source"], "--delete-source applies to a dynamodb-0.1.0:// source only"),
         (
             ["--region", "x", "--profile", "p"],
-            "--region and --profile apply to dynamodb:// stores and dynamodb-0.1.0",
+            "--region and --profile apply to dynamodb:// and dynamodb-0.1.0:// URLs only",
         ),
     ):
         result = subprocess.run(
