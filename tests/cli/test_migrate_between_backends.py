@@ -1,4 +1,4 @@
-"""``migrate`` between this library's Redis and DynamoDB stores.
+"""``migrate`` between this library's Redis and DynamoDB stores, and from the SDK's layouts.
 
 The real console script runs in a process of its own, with AWS credentials only from its
 environment; sessions are written and read back through ``open_store`` in this process, on a
@@ -14,10 +14,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import redis
+from agents import SQLiteSession
+from agents.extensions.memory import RedisSession as SdkRedisSession
 from cli.support import SECRET_ACCESS_KEY, console_script
 from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client
 from servers import RedisServer, wait_until
@@ -295,6 +298,84 @@ def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -
     assert copied.metadata.title == record.metadata.title
     assert copied.metadata.owner == "ada"
     assert_same_expiry(target.expiry("plain"), expiry)
+
+
+def sdk_history(session_id: str) -> list[Any]:
+    return [UNICODE, CALL, OUTPUT, BIG_INTS, {"role": "user", "content": f"bye {session_id}"}]
+
+
+def test_migrate_from_sdk_sqlite_into_dynamodb(
+    dynamodb_side: Side, migrate: Migrate, tmp_path: Path
+) -> None:
+    """The SDK's SQLiteSession file: items exactly, no TTL; a re-run skips everything."""
+    database = tmp_path / "agents.db"
+    ids = ["a", "b", "sessão-🎉"]
+    before = time.time()
+
+    async def write() -> None:
+        for session_id in ids:
+            session = SQLiteSession(session_id, database)
+            try:
+                await session.add_items(sdk_history(session_id)[:2])
+                await session.add_items(sdk_history(session_id)[2:])
+            finally:
+                session.close()
+
+    asyncio.run(write())
+
+    result = migrate("--from", f"sqlite:{database}", *dynamodb_side.as_target)
+    again = migrate("--from", f"sqlite:{database}", *dynamodb_side.as_target)
+
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (3, 15, 0)
+    copied = dynamodb_side.records()
+    assert set(copied) == set(ids)
+    for session_id in ids:
+        assert copied[session_id].items == sdk_history(session_id)
+        assert copied[session_id].ttl_seconds is None
+        created = copied[session_id].metadata.created_at
+        assert created is not None and before - 2 <= created <= time.time() + 1
+    assert counts(again.stdout) == (0, 0, 3)
+
+
+def test_migrate_from_the_sdk_redis_layout_into_dynamodb(
+    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+) -> None:
+    """The SDK's RedisSession keys: items exactly and the remaining TTL; a re-run skips all."""
+    sdk_prefix = f"{redis_side.prefix}-sdk"
+    ttls = {"u1": TTL, "u2": None, "team:7": TTL}
+
+    async def write() -> None:
+        for session_id, ttl in ttls.items():
+            sdk = SdkRedisSession.from_url(
+                session_id, url=redis_side.url, key_prefix=sdk_prefix, ttl=ttl
+            )
+            try:
+                await sdk.add_items(sdk_history(session_id))
+            finally:
+                await sdk.close()
+
+    before = time.time()
+    asyncio.run(write())
+    after = time.time()
+    source = ["--from", f"sdk-redis:{redis_side.url}", "--from-prefix", sdk_prefix]
+
+    result = migrate(*source, *dynamodb_side.as_target)
+    again = migrate(*source, *dynamodb_side.as_target)
+
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (3, 15, 0)
+    copied = dynamodb_side.records()
+    assert set(copied) == set(ttls)
+    for session_id, ttl in ttls.items():
+        assert copied[session_id].items == sdk_history(session_id)
+        expiry = dynamodb_side.expiry(session_id)
+        if ttl is None:
+            assert expiry is None
+        else:
+            # The SDK set each TTL while writing; the copy expires within the same second.
+            assert expiry is not None and before + ttl - 2 <= expiry <= after + ttl + 2
+    assert counts(again.stdout) == (0, 0, 3)
 
 
 def test_aws_options_fill_a_dynamodb_source(
