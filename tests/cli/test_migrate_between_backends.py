@@ -275,13 +275,19 @@ def test_migrate_dry_run_writes_nothing(ends: tuple[Side, Side], migrate: Migrat
 
 
 def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -> None:
-    """A present session is skipped, and overwritten with its metadata under --replace."""
+    """A present session is skipped, and overwritten with its metadata under --replace.
+
+    The replaced session leaves its old owner's listing for its new owner's.
+    """
     source, target = ends
     record = source_records()[0]
     source.put(record)
     expiry = source.expiry("plain")
     stale = SessionRecord(
-        "plain", [{"role": "user", "content": "stale"}], None, SessionMetadata(title="old")
+        "plain",
+        [{"role": "user", "content": f"stale {n}"} for n in range(150)],
+        None,
+        SessionMetadata(title="old", owner="zoe"),
     )
     target.put(stale)
 
@@ -298,6 +304,11 @@ def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -
     assert copied.metadata.title == record.metadata.title
     assert copied.metadata.owner == "ada"
     assert_same_expiry(target.expiry("plain"), expiry)
+    wait_until(
+        lambda: target.owned("ada") == {"plain"} and not target.owned("zoe"),
+        timeout=10,
+        message="the replaced session is listed under its new owner only",
+    )
 
 
 def sdk_history(session_id: str) -> list[Any]:
