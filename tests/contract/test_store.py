@@ -193,6 +193,17 @@ async def test_import_replace_moves_the_session_to_its_new_owner(backend: Backen
     await listed_for(backend, "ada", [])
 
 
+async def test_import_lists_the_session_at_its_recorded_update_time(backend: Backend) -> None:
+    """An imported session sits in its owner's listing at the record's updated_at."""
+    store = backend.store
+    await backend.session("new", owner="ada").add_items([user("b")])
+    metadata = SessionMetadata(created_at=1_700_000_000.0, updated_at=1_700_000_100.5, owner="ada")
+    assert await store.import_session(SessionRecord("old", [user("a")], None, metadata))
+    await listed_for(backend, "ada", ["new", "old"])
+    page = await store.owner_page("ada")
+    assert page.sessions[1].updated_at == pytest.approx(1_700_000_100.5, abs=1e-3)
+
+
 async def test_import_publishes_whole_sessions_only(backend: Backend) -> None:
     """Readers during an import of 3,500 items see nothing or all of it."""
     big = SessionRecord("big", [user(str(n)) for n in range(3500)])

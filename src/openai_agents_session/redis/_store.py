@@ -417,7 +417,8 @@ class RedisSessionStore:
             published = self.session(
                 record.session_id, owner=metadata.owner, ttl=record.ttl_seconds
             )
-            await published._index_session()
+            # An imported session is listed at its recorded update; a fork, now.
+            await published._index_session(None if fresh_timestamps else metadata.updated_at)
         return written
 
     async def _call(self, command: Any, key: str = "") -> Any:
