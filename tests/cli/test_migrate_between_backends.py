@@ -48,6 +48,16 @@ ASSISTANT = {
 }
 # Beyond 64 bits either way, and a float that must stay a float.
 BIG_INTS = {"type": "custom", "n": 2**70 + 1, "m": -(2**80) - 3, "f": 1.5, "z": 2**64}
+# JSON's corners: null, booleans, empty strings, a float that looks whole, nested unicode keys.
+CORNERS = {
+    "type": "custom",
+    "none": None,
+    "yes": True,
+    "empty": "",
+    "whole": 2.0,
+    "huge": 1e300,
+    "nested": {"ключ": [1, [2, {"é": None, "": []}]]},
+}
 CALL = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": '{"x": 1}'}
 OUTPUT = {"type": "function_call_output", "call_id": "c1", "output": "ok"}
 MEGABYTE = {"role": "user", "content": "m" * 1_000_000}
@@ -65,7 +75,7 @@ def source_records() -> list[SessionRecord]:
     """The sessions every store-to-store test migrates: odd items, sizes, TTL and metadata."""
     meta = SessionMetadata(CREATED, UPDATED, "Trip to Paris ✈", "ada", ("travel", "été"))
     return [
-        SessionRecord("plain", [UNICODE, ASSISTANT, BIG_INTS, CALL, OUTPUT], TTL, meta),
+        SessionRecord("plain", [UNICODE, ASSISTANT, BIG_INTS, CORNERS, CALL, OUTPUT], TTL, meta),
         SessionRecord("sessão-🎉", [UNICODE, BIG_INTS], None, SessionMetadata(owner="ada")),
         SessionRecord("big", [UNICODE, MEGABYTE, ASSISTANT], TTL, SessionMetadata(owner="bob")),
         SessionRecord("long", long_history(), None, SessionMetadata(title="long one")),
@@ -230,7 +240,7 @@ def test_migrate_keeps_items_ttl_metadata_and_owners(
     again = migrate(*source.as_source, *target.as_target)
 
     assert result.returncode == 0, result.stderr
-    assert counts(result.stdout) == (4, 10 + LONG_SESSION, 0)
+    assert counts(result.stdout) == (4, 11 + LONG_SESSION, 0)
     copied = target.records()
     assert set(copied) == set(expected)
     for session_id, record in expected.items():
@@ -245,6 +255,7 @@ def test_migrate_keeps_items_ttl_metadata_and_owners(
     assert plain.created_at == pytest.approx(CREATED, abs=1e-6)
     assert plain.updated_at == pytest.approx(UPDATED, abs=1e-6)
     assert isinstance(copied["plain"].items[2]["n"], int)
+    assert isinstance(copied["plain"].items[3]["whole"], float)
     wait_until(
         lambda: target.owned("ada") == {"plain", "sessão-🎉"} and target.owned("bob") == {"big"},
         timeout=10,
@@ -298,7 +309,7 @@ def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -
     assert counts(skipped.stdout) == (0, 0, 1)
     assert kept.items == stale.items and kept.metadata.title == "old"
     assert replaced.returncode == 0, replaced.stderr
-    assert counts(replaced.stdout) == (1, 5, 0)
+    assert counts(replaced.stdout) == (1, 6, 0)
     copied = target.records()["plain"]
     assert copied.items == record.items
     assert copied.metadata.title == record.metadata.title
@@ -309,6 +320,27 @@ def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -
         timeout=10,
         message="the replaced session is listed under its new owner only",
     )
+
+
+def test_expired_sessions_of_a_dynamodb_source_are_left_out(
+    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+) -> None:
+    """A session past its expiry but not yet swept by DynamoDB is not migrated."""
+    dynamodb_side.put(
+        SessionRecord("live", [UNICODE], TTL),
+        SessionRecord("expiring", [UNICODE], 1),
+    )
+    wait_until(
+        lambda: dynamodb_side.expiry("expiring") is None,
+        timeout=5,
+        message="the session's expiry passes",
+    )
+
+    result = migrate(*dynamodb_side.as_source, *redis_side.as_target)
+
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (1, 1, 0)
+    assert set(redis_side.records()) == {"live"}
 
 
 def sdk_history(session_id: str) -> list[Any]:
@@ -408,7 +440,7 @@ def test_aws_options_fill_a_dynamodb_source(
     )
 
     assert result.returncode == 0, result.stderr
-    assert counts(result.stdout) == (1, 5, 0)
+    assert counts(result.stdout) == (1, 6, 0)
     assert result.stderr.startswith(f"migrating dynamodb://{table}?region={REGION}&endpoint_url=")
     assert redis_side.records()["plain"].items == source_records()[0].items
 
