@@ -97,6 +97,15 @@ def assert_same_expiry(copied: float | None, source: float | None) -> None:
         assert abs(copied - source) <= 2, (copied, source)
 
 
+def assert_written_between(metadata: SessionMetadata, before: float, after: float) -> None:
+    """The SDK's own timestamps came over: both fall in the time the SDK wrote the session.
+
+    The SDK's layouts keep whole seconds.
+    """
+    for stamp in (metadata.created_at, metadata.updated_at):
+        assert stamp is not None and before - 1 <= stamp <= after + 1, (stamp, before, after)
+
+
 @dataclass
 class Side:
     """A store the command line names, read and written through ``open_store`` here."""
@@ -365,6 +374,7 @@ def test_migrate_from_sdk_sqlite_into_dynamodb(
                 session.close()
 
     asyncio.run(write())
+    after = time.time()
 
     result = migrate("--from", f"sqlite:{database}", *dynamodb_side.as_target)
     again = migrate("--from", f"sqlite:{database}", *dynamodb_side.as_target)
@@ -376,8 +386,7 @@ def test_migrate_from_sdk_sqlite_into_dynamodb(
     for session_id in ids:
         assert copied[session_id].items == sdk_history(session_id)
         assert copied[session_id].ttl_seconds is None
-        created = copied[session_id].metadata.created_at
-        assert created is not None and before - 2 <= created <= time.time() + 1
+        assert_written_between(copied[session_id].metadata, before, after)
     assert counts(again.stdout) == (0, 0, 3)
 
 
@@ -418,6 +427,7 @@ def test_migrate_from_the_sdk_redis_layout_into_dynamodb(
         else:
             # The SDK set each TTL while writing; the copy expires within the same second.
             assert expiry is not None and before + ttl - 2 <= expiry <= after + ttl + 2
+        assert_written_between(copied[session_id].metadata, before, after)
     assert counts(again.stdout) == (0, 0, 3)
 
 
