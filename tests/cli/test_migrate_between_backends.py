@@ -479,6 +479,44 @@ def test_aws_options_fill_a_dynamodb_source(
     assert redis_side.records()["plain"].items == source_records()[0].items
 
 
+def test_a_profile_supplies_a_dynamodb_source_its_credentials_and_region(
+    redis_side: Side, dynamodb_side: Side, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """--profile picks the source's credentials and region from the AWS files."""
+    dynamodb_side.put(source_records()[1])
+    (tmp_path / "aws-credentials").write_text(
+        f"[old]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"
+    )
+    (tmp_path / "aws-config").write_text(f"[profile old]\nregion = {REGION}\n")
+    env = {name: value for name, value in aws_env.items() if "ACCESS_KEY" not in name}
+    table = dynamodb_side.url.partition("://")[2].partition("?")[0]
+    endpoint = dynamodb_side.url.partition("endpoint_url=")[2]
+
+    result = subprocess.run(
+        [
+            console_script(),
+            "migrate",
+            "--from",
+            f"dynamodb://{table}",
+            "--profile",
+            "old",
+            "--endpoint-url",
+            endpoint,
+            *redis_side.as_target,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (1, 2, 0)
+    assert result.stderr.startswith(f"migrating dynamodb://{table}?endpoint_url=")
+    assert "(profile old) into" in result.stderr
+    assert SECRET_ACCESS_KEY not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
