@@ -6,11 +6,14 @@ and checked through the library inside ``asyncio.run``, or with a plain synchron
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
-from cli.support import Result, Run, Store
+from cli.support import SECRET_ACCESS_KEY, Result, Run, Store
+from dynamodb_servers import ACCESS_KEY_ID
 from redis.cluster import RedisCluster
 
 from openai_agents_session.cli import main
@@ -56,3 +59,28 @@ def store(request: pytest.FixtureRequest, topology: str, key_prefix: str) -> Ite
             client.delete(key)
     finally:
         client.close()
+
+
+@pytest.fixture
+def aws_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of the console script: credentials only from it, no ambient AWS setup.
+
+    The config and credentials files point at empty files, and the instance metadata service
+    is off, so nothing but loopback is ever asked for credentials.
+    """
+    (tmp_path / "aws-config").write_text("")
+    (tmp_path / "aws-credentials").write_text("")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_") and name != "REDIS_URL"
+    }
+    env.update(
+        PYTHONUNBUFFERED="1",
+        AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env

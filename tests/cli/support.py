@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import shutil
+import sys
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
@@ -14,6 +17,16 @@ from redis.cluster import RedisCluster
 from openai_agents_session.redis import RedisSessionStore, SessionInfo
 
 T = TypeVar("T")
+
+# DynamoDB Local takes any secret; this one is looked for in everything the command prints.
+SECRET_ACCESS_KEY = "s3cr3t-Never-Printed-7f1c"
+
+
+def console_script() -> str:
+    """Return the path of the installed ``openai-agents-session`` script of this interpreter."""
+    found = shutil.which("openai-agents-session", path=str(Path(sys.executable).parent))
+    assert found, "the console script is installed with the package"
+    return found
 
 
 @dataclass

@@ -9,12 +9,9 @@ and a ``dynamodb://`` store; the latter is expected to fail until ``open_store``
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
+from cli.support import SECRET_ACCESS_KEY, console_script
 from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client
 from servers import RedisServer, wait_until
 from v010_dynamodb import (
@@ -39,8 +37,6 @@ from openai_agents_session._store import SessionRecord
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
-# DynamoDB Local takes any secret; this one is looked for in everything the command prints.
-SECRET_ACCESS_KEY = "s3cr3t-Never-Printed-7f1c"
 INTERRUPTED = 130
 TARGETS = ["redis", "dynamodb"]
 
@@ -73,12 +69,6 @@ def counts(out: str) -> tuple[int, ...]:
     match = SUMMARY.fullmatch(out.strip())
     assert match is not None, out
     return tuple(int(group) for group in match.groups() if group is not None)
-
-
-def _script() -> str:
-    found = shutil.which("openai-agents-session", path=str(Path(sys.executable).parent))
-    assert found, "the console script is installed with the package"
-    return found
 
 
 @dataclass
@@ -140,7 +130,7 @@ class Source:
 
     def run(self, *args: str, target: Target) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [_script(), "migrate", "--from", self.url, *args, *target.args],
+            [console_script(), "migrate", "--from", self.url, *args, *target.args],
             capture_output=True,
             text=True,
             env=self.env,
@@ -149,7 +139,7 @@ class Source:
 
     def start(self, *args: str, target: Target) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [_script(), "migrate", "--from", self.url, *args, *target.args],
+            [console_script(), "migrate", "--from", self.url, *args, *target.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -189,31 +179,6 @@ class Target:
                 return await store.count_sessions()
 
         return asyncio.run(go())
-
-
-@pytest.fixture
-def aws_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of the console script: credentials only from it, no ambient AWS setup.
-
-    The config and credentials files point at empty files, and the instance metadata service
-    is off, so nothing but loopback is ever asked for credentials.
-    """
-    (tmp_path / "aws-config").write_text("")
-    (tmp_path / "aws-credentials").write_text("")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("AWS_") and name != "REDIS_URL"
-    }
-    env.update(
-        PYTHONUNBUFFERED="1",
-        AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
-        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
 
 
 @pytest.fixture
@@ -434,7 +399,7 @@ def test_aws_options_fill_the_url(source: Source, target: Target, tmp_path: Path
 
     result = subprocess.run(
         [
-            _script(),
+            console_script(),
             "migrate",
             "--from",
             bare,
@@ -488,11 +453,18 @@ def test_delete_source_and_aws_options_need_a_dynamodb_source(
         (["--delete-source"], "--delete-source applies to a dynamodb-0.1.0:// source only"),
         (
             ["--region", "x", "--profile", "p"],
-            "--region and --profile apply to dynamodb:// stores and dynamodb-0.1.0",
+            "--region and --profile apply to dynamodb:// and dynamodb-0.1.0:// URLs only",
         ),
     ):
         result = subprocess.run(
-            [_script(), "migrate", "--from", f"sqlite:{tmp_path / 'x.db'}", *extra, *target.args],
+            [
+                console_script(),
+                "migrate",
+                "--from",
+                f"sqlite:{tmp_path / 'x.db'}",
+                *extra,
+                *target.args,
+            ],
             capture_output=True,
             text=True,
             env=aws_env,
@@ -512,7 +484,7 @@ def test_an_unreachable_endpoint_is_named_without_its_password(
 
     result = subprocess.run(
         [
-            _script(),
+            console_script(),
             "migrate",
             "--from",
             f"dynamodb-0.1.0://{source.table}?region={REGION}",

@@ -12,7 +12,7 @@ from contract.items import user
 from contract.test_owner_listing import listed_for
 
 from openai_agents_session import ConfigurationError, SessionExistsError
-from openai_agents_session.redis import SessionRecord
+from openai_agents_session.redis import SessionMetadata, SessionRecord
 
 
 async def listed(backend: Backend, pattern: str = "*") -> list[str]:
@@ -178,6 +178,30 @@ async def test_import_is_idempotent_and_replace_overwrites(backend: Backend) -> 
     assert await store.import_session(SessionRecord("s", [user("c")]), replace=True) is True
     assert await backend.session("s").get_items() == [user("c")]
     assert (await store.info("s")).ttl_seconds is None
+
+
+async def test_import_replace_moves_the_session_to_its_new_owner(backend: Backend) -> None:
+    """An import over an owned session lists it under the record's owner only, or none."""
+    store = backend.store
+    await store.import_session(SessionRecord("s", [user("a")], None, SessionMetadata(owner="zoe")))
+    await listed_for(backend, "zoe", ["s"])
+    ada = SessionRecord("s", [user("b")], None, SessionMetadata(owner="ada"))
+    assert await store.import_session(ada, replace=True) is True
+    await listed_for(backend, "ada", ["s"])
+    await listed_for(backend, "zoe", [])
+    assert await store.import_session(SessionRecord("s", [user("c")]), replace=True) is True
+    await listed_for(backend, "ada", [])
+
+
+async def test_import_lists_the_session_at_its_recorded_update_time(backend: Backend) -> None:
+    """An imported session sits in its owner's listing at the record's updated_at."""
+    store = backend.store
+    await backend.session("new", owner="ada").add_items([user("b")])
+    metadata = SessionMetadata(created_at=1_700_000_000.0, updated_at=1_700_000_100.5, owner="ada")
+    assert await store.import_session(SessionRecord("old", [user("a")], None, metadata))
+    await listed_for(backend, "ada", ["new", "old"])
+    page = await store.owner_page("ada")
+    assert page.sessions[1].updated_at == pytest.approx(1_700_000_100.5, abs=1e-3)
 
 
 async def test_import_publishes_whole_sessions_only(backend: Backend) -> None:

@@ -273,3 +273,24 @@ async def test_set_metadata_script_follows_the_lists_expiry_without_a_ttl(
     await script(keys=[keys[1], keys[0]], args=[0, "title", "t"])
     assert 45 <= await client.ttl(keys[1]) <= 50
     await client.delete(*keys)
+
+
+async def test_publish_session_renames_the_staging_list_and_returns_the_replaced_owner(
+    client: redis_asyncio.Redis, keys: list[str], key_prefix: str
+) -> None:
+    """The staged list becomes the session; the replaced session's owner is returned."""
+    script = client.register_script(load_script("publish_session"))
+    staging = f"{key_prefix}:~s{{{key_prefix}:s}}x"
+    session_keys = [staging, *keys[:2]]
+    await client.rpush(staging, b"a", b"b")
+    assert await script(keys=session_keys, args=["0", 0, "owner", "zoe"]) == [2, None]
+    await client.rpush(staging, b"c")
+    assert await script(keys=session_keys, args=["0", 0]) == [-1, None]
+    assert await client.exists(staging) == 0
+    await client.rpush(staging, b"c")
+    assert await script(keys=session_keys, args=["1", 60, "owner", "ada"]) == [1, b"zoe"]
+    assert await client.lrange(keys[0], 0, -1) == [b"c"]
+    assert await client.hget(keys[1], "owner") == b"ada"
+    assert 55 <= await client.ttl(keys[0]) <= 60
+    assert await script(keys=session_keys, args=["1", 0]) == [0, b"ada"]
+    assert await client.exists(*keys[:2]) == 0

@@ -23,6 +23,7 @@ from ._click import Command
 from ._concurrency import for_each_bounded
 from ._failures import CommandError
 from ._migration_sources import (
+    DYNAMODB,
     DYNAMODB_0_1_0,
     SQLITE,
     STORE,
@@ -30,6 +31,7 @@ from ._migration_sources import (
     MigrationSource,
     SourceSpec,
     default_prefix,
+    is_same_table,
     open_source,
     parse_source,
     with_aws_options,
@@ -206,6 +208,17 @@ def _check_plan(plan: MigrationPlan) -> None:
         raise click.BadParameter(
             "--from-prefix applies to Redis sources only", param_hint="'--from'"
         )
+    if spec.kind == DYNAMODB and plan.source_prefix:
+        raise click.BadParameter(
+            "--from-prefix applies to Redis sources only; the sessions of a dynamodb:// "
+            "source are those of its table",
+            param_hint="'--from'",
+        )
+    if spec.kind == DYNAMODB and is_same_table(spec.location, plan.target.url):
+        raise click.BadParameter(
+            f"{spec.label} is the destination itself; name another table",
+            param_hint="'--from'",
+        )
     if plan.delete_source and spec.kind != DYNAMODB_0_1_0:
         raise click.BadParameter(
             f"--delete-source applies to a {DYNAMODB_0_1_0}:// source only",
@@ -229,13 +242,14 @@ def _check_plan(plan: MigrationPlan) -> None:
     help="sqlite:PATH[?sessions_table=T&messages_table=T] (the SDK's SQLiteSession), "
     "sdk-redis:URL (the SDK's RedisSession), "
     "dynamodb-0.1.0://TABLE[?region=R&endpoint_url=URL] (0.1.0's DynamoDBSession), "
-    "or the URL of another store; redis+cluster:// URLs name a cluster.",
+    "or the URL of another store: redis://, rediss://, redis+cluster:// (a cluster) or "
+    "dynamodb://TABLE[?region=R&endpoint_url=URL].",
 )
 @click.option(
     "--from-prefix",
     metavar="PREFIX",
     help="Key prefix of a Redis source [default: agents:session for sdk-redis, "
-    "else openai_agents_session].",
+    "else openai_agents_session]; a dynamodb:// source is its table.",
 )
 @click.option("--dry-run", is_flag=True, help="Read everything, report, write nothing.")
 @click.option("--replace", is_flag=True, help="Overwrite sessions that exist already.")
@@ -282,7 +296,9 @@ def migrate_command(
         raise click.BadParameter(str(exc), param_hint="'--from'") from None
     plan = MigrationPlan(
         spec=spec,
-        target=store_target(output, url, prefix, aws_used_elsewhere=spec.kind == DYNAMODB_0_1_0),
+        target=store_target(
+            output, url, prefix, aws_used_elsewhere=spec.kind in (DYNAMODB, DYNAMODB_0_1_0)
+        ),
         source_prefix=from_prefix,
         dry_run=dry_run,
         replace=replace,

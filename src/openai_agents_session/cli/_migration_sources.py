@@ -4,6 +4,8 @@
 - ``sdk-redis:URL``: the layout of the SDK's own ``RedisSession`` (prefix ``agents:session``).
 - ``redis://...``, ``rediss://...``, ``redis+cluster://...`` (also written ``redis:URL``):
   another prefix or server of this library, opened through `open_store`.
+- ``dynamodb://TABLE?region=..&endpoint_url=..``: a table of this library's DynamoDB store,
+  opened through `open_store` too; the table is its namespace, so it takes no prefix.
 - ``dynamodb-0.1.0://TABLE?region=..&endpoint_url=..``: the table of this library's 0.1.0
   ``DynamoDBSession``, with credentials from the AWS chain; the only source ``migrate`` can
   delete from (``--delete-source``), and only sessions unchanged since they were read.
@@ -18,7 +20,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from .._store import DEFAULT_KEY_PREFIX, SessionMetadata, SessionRecord, SessionStore
 from .._urls import open_store
@@ -36,12 +38,13 @@ from ..sources import (
 from ._failures import about, connecting_to
 from ._output import plural
 from ._redaction import redact_url
-from ._target import SOCKET_TIMEOUT_S
+from ._target import SOCKET_TIMEOUT_S, is_dynamodb_url, with_aws_url_options
 
 if TYPE_CHECKING:
     from ..sources import SdkRedisReader, V010DynamoDBReader, V010Session
 
 __all__ = [
+    "DYNAMODB",
     "DYNAMODB_0_1_0",
     "SQLITE",
     "STORE",
@@ -57,6 +60,8 @@ __all__ = [
 SQLITE = "sqlite"
 SDK_REDIS = "sdk-redis"
 STORE = "store"
+# This library's DynamoDB store: opened like STORE, but named by a table, not a prefix.
+DYNAMODB = "dynamodb"
 DYNAMODB_0_1_0 = V010_DYNAMODB_SCHEME
 SQLITE_OPTIONS = ("sessions_table", "messages_table")
 STORE_SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
@@ -90,6 +95,8 @@ class SourceSpec:
             return f"{DYNAMODB_0_1_0}://{table} ({', '.join(shown)})"
         if self.kind == SDK_REDIS:
             return f"sdk-redis:{redact_url(self.location)}"
+        if self.kind == DYNAMODB and self.aws_profile is not None:
+            return f"{redact_url(self.location)} (profile {self.aws_profile})"
         return redact_url(self.location)
 
 
@@ -119,14 +126,16 @@ def parse_source(spec: str) -> SourceSpec:
     if spec.startswith(f"{DYNAMODB_0_1_0}://"):
         parse_v010_dynamodb_url(spec)  # a ConfigurationError is a ValueError
         return SourceSpec(DYNAMODB_0_1_0, spec)
+    if is_dynamodb_url(spec):
+        return SourceSpec(DYNAMODB, spec)
     if spec.startswith(STORE_SCHEMES):
         return SourceSpec(STORE, spec)
     if spec.startswith(("redis:", "rediss:")):
         return SourceSpec(STORE, _redis_url(spec.partition(":")[2], spec))
     raise ValueError(
         f"unknown source {redact_url(spec)!r}; expected sqlite:PATH, sdk-redis:URL, "
-        f"{DYNAMODB_0_1_0}://TABLE or the redis://, rediss:// or redis+cluster:// URL of "
-        "another store"
+        f"{DYNAMODB_0_1_0}://TABLE, dynamodb://TABLE or the redis://, rediss:// or "
+        "redis+cluster:// URL of another store"
     )
 
 
@@ -140,6 +149,8 @@ def with_aws_options(
 ) -> SourceSpec:
     """Fill a DynamoDB source's URL options from --region and --endpoint-url, and its profile.
 
+    A ``dynamodb://`` source takes them as a ``dynamodb://`` store does.
+
     Args:
         spec: The source.
         region: --region, for every DynamoDB URL of the command.
@@ -150,17 +161,21 @@ def with_aws_options(
 
     Raises:
         ValueError: An option is given when neither the source nor the store is DynamoDB,
-            or differs from the one in the source's URL.
+            or differs from the one in a ``dynamodb-0.1.0://`` source's URL.
+        click.UsageError: An option differs from the one in a ``dynamodb://`` source's URL.
     """
     given = {"region": region, "endpoint_url": endpoint_url}
     flags = {"region": "--region", "endpoint_url": "--endpoint-url"}
+    if spec.kind == DYNAMODB:
+        filled = {name: value for name, value in given.items() if value is not None}
+        url = with_aws_url_options(spec.location, filled)
+        return SourceSpec(DYNAMODB, url, aws_profile=profile)
     if spec.kind != DYNAMODB_0_1_0:
         used = [flags[name] for name, value in given.items() if value is not None]
         used += ["--profile"] if profile is not None else []
         if used and not for_target:
             raise ValueError(
-                f"{' and '.join(used)} apply to dynamodb:// stores and "
-                f"{DYNAMODB_0_1_0}:// sources only"
+                f"{' and '.join(used)} apply to dynamodb:// and {DYNAMODB_0_1_0}:// URLs only"
             )
         return spec
     table, options = parse_v010_dynamodb_url(spec.location)
@@ -288,10 +303,10 @@ class SdkRedisSource:
 
 
 class StoreSource:
-    """The sessions of another prefix or server of this library."""
+    """The sessions of another prefix, server or table of this library."""
 
-    def __init__(self, spec: SourceSpec, store: SessionStore, prefix: str) -> None:
-        self.label = f"{spec.label} (prefix {prefix!r})"
+    def __init__(self, spec: SourceSpec, store: SessionStore, prefix: str | None) -> None:
+        self.label = spec.label if prefix is None else f"{spec.label} (prefix {prefix!r})"
         self.skipped_items = 0
         self._where = redact_url(spec.location)
         self._store = store
@@ -302,7 +317,7 @@ class StoreSource:
             return await self._store.count_sessions()
 
     def records(self) -> AsyncIterator[SessionRecord]:
-        """Yield the sessions in SCAN's order, with their metadata."""
+        """Yield the sessions in the order the store lists them, with their metadata."""
         return _labelled(self._where, self._store.export())
 
     def left_out(self) -> list[str]:
@@ -366,6 +381,14 @@ def default_prefix(spec: SourceSpec) -> str:
     return SDK_REDIS_KEY_PREFIX if spec.kind == SDK_REDIS else DEFAULT_KEY_PREFIX
 
 
+def is_same_table(source_url: str, target_url: str) -> bool:
+    """Whether two ``dynamodb://`` URLs name the same table at the same region and endpoint."""
+    source, target = urlsplit(source_url), urlsplit(target_url)
+    return source.netloc == target.netloc and dict(parse_qsl(source.query)) == dict(
+        parse_qsl(target.query)
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_source(
     spec: SourceSpec, *, prefix: str | None, deletable: bool = False
@@ -374,7 +397,7 @@ async def open_source(
 
     Args:
         spec: The source.
-        prefix: The key prefix of a Redis source.
+        prefix: The key prefix of a Redis source; a ``dynamodb://`` source takes none.
         deletable: Keep what is read so sessions can be deleted (a DynamoDB source only).
 
     Raises:
@@ -395,9 +418,20 @@ async def open_source(
             finally:
                 await table_reader.close()
         return
-    chosen = prefix or default_prefix(spec)
     timeouts = {"socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": SOCKET_TIMEOUT_S}
     where = redact_url(spec.location)
+    if spec.kind == DYNAMODB:
+        profile = {} if spec.aws_profile is None else {"profile": spec.aws_profile}
+        with about(spec.label):
+            table = open_store(spec.location, **timeouts, **profile)
+            await table.__aenter__()
+        with connecting_to(spec.label):
+            try:
+                yield StoreSource(spec, table, None)
+            finally:
+                await table.close()
+        return
+    chosen = prefix or default_prefix(spec)
     if spec.kind == SDK_REDIS:
         with about(spec.label):
             from ..sources import open_sdk_redis

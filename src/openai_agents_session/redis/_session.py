@@ -536,13 +536,17 @@ class RedisSession:
         self._owner = owner
         self._index_key = None if owner is None else owner_index_key(self._key_prefix, owner)
 
-    async def _index_session(self) -> None:
-        """Put this session at the top of its owner's index (best effort on a cluster)."""
+    async def _index_session(self, updated_at: float | None = None) -> None:
+        """Put this session in its owner's index at ``updated_at``, else at the top.
+
+        Best effort on a cluster, where the index lives in another slot.
+        """
         index_key = cast("str", self._index_key)
+        score = "" if updated_at is None else repr(updated_at)
         try:
             await self._call(
                 self._scripts.index_session(
-                    keys=[index_key], args=[self.session_id, self._ttl or 0, ""]
+                    keys=[index_key], args=[self.session_id, self._ttl or 0, score]
                 )
             )
         except BackendUnavailableError as exc:

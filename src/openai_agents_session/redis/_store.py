@@ -404,14 +404,21 @@ class RedisSessionStore:
         keys = [staging, target, meta_key(self._key_prefix, record.session_id)]
         args: list[str | int] = ["1" if replace else "0", record.ttl_seconds or 0, *fields]
         script = scripts_for(self._client).publish_session
-        written = int(await self._call(script(keys=keys, args=args), target))
+        reply = await self._call(script(keys=keys, args=args), target)
+        written = int(reply[0])
         if written < 0 and fresh_timestamps:
             return -1
+        previous = reply[1].decode() if isinstance(reply[1], bytes) else reply[1]
+        if previous and previous != metadata.owner:
+            # The replaced session was another owner's: it leaves that owner's listing.
+            index = owner_index_key(self._key_prefix, previous)
+            await self._call(self._client.zrem(index, record.session_id))
         if written > 0 and metadata.owner:
             published = self.session(
                 record.session_id, owner=metadata.owner, ttl=record.ttl_seconds
             )
-            await published._index_session()
+            # An imported session is listed at its recorded update; a fork, now.
+            await published._index_session(None if fresh_timestamps else metadata.updated_at)
         return written
 
     async def _call(self, command: Any, key: str = "") -> Any:

@@ -5,8 +5,9 @@
 -- ARGV[1]  "1" to replace an existing destination
 -- ARGV[2]  the time to live in seconds; 0 for none
 -- ARGV[3..] companion field, value, field, value, ...; c and u are now when absent
--- Returns  the number of items published; -1 when the destination exists and may not be
---          replaced (the staging list is dropped); WRONGTYPE for a key of another type.
+-- Returns  {the number of items published, the owner the replaced session had or false};
+--          {-1, false} when the destination exists and may not be replaced (the staging list
+--          is dropped); WRONGTYPE for a key of another type.
 local key_type = redis.call('TYPE', KEYS[2])['ok']
 if key_type ~= 'none' and key_type ~= 'list' then
     redis.call('DEL', KEYS[1])
@@ -14,11 +15,13 @@ if key_type ~= 'none' and key_type ~= 'list' then
 end
 if key_type == 'list' and ARGV[1] ~= '1' then
     redis.call('DEL', KEYS[1])
-    return -1
+    return {-1, false}
 end
+-- The caller moves the session out of this owner's index, which lives in another slot.
+local previous_owner = redis.call('HGET', KEYS[3], 'owner')
 redis.call('DEL', KEYS[2], KEYS[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
-    return 0
+    return {0, previous_owner}
 end
 redis.call('RENAME', KEYS[1], KEYS[2])
 if #ARGV > 2 then
@@ -36,4 +39,4 @@ if ttl > 0 then
 else
     redis.call('PERSIST', KEYS[2])
 end
-return redis.call('LLEN', KEYS[2])
+return {redis.call('LLEN', KEYS[2]), previous_owner}
