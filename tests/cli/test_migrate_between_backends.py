@@ -352,13 +352,6 @@ def test_expired_sessions_of_a_dynamodb_source_are_left_out(
     assert set(redis_side.records()) == {"live"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the DynamoDB store does not check a session id against the 2,048-byte partition "
-    "key limit: DynamoDB's ValidationException is mapped to a BackendError, which stops the "
-    "whole migration without naming the session, instead of a ConfigurationError for that "
-    "session alone",
-)
 def test_a_session_id_dynamodb_cannot_hold_is_named_and_the_rest_copied(
     redis_side: Side, dynamodb_side: Side, migrate: Migrate
 ) -> None:

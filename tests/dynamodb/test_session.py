@@ -356,3 +356,12 @@ async def test_get_items_with_the_largest_int32_limit_returns_everything(
     session = new_session()
     await session.add_items([user("a"), user("b")])
     assert await session.get_items(limit=2**31 - 1) == [user("a"), user("b")]
+
+
+async def test_a_session_id_over_2048_bytes_is_refused_before_any_call(
+    dynamodb: DynamoDBClient, table: str
+) -> None:
+    """A partition key holds 2,048 bytes of UTF-8: 1,024 'é' fit, 1,025 do not."""
+    assert await DynamoDBSession("é" * 1024, dynamodb, table).get_items() == []
+    with pytest.raises(ConfigurationError, match="2050 bytes of UTF-8"):
+        DynamoDBSession("é" * 1025, dynamodb, table)

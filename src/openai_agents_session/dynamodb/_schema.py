@@ -74,6 +74,7 @@ __all__ = [
     "TAG_ATTRIBUTE",
     "TTL_ATTRIBUTE",
     "Meta",
+    "check_session_id",
     "check_table",
     "create_table_if_not_exists",
     "has_owner_index",
@@ -87,6 +88,8 @@ __all__ = [
 ]
 
 PARTITION_KEY = "pk"
+# The most a partition key value holds, in bytes of UTF-8.
+PARTITION_KEY_BYTES = 2048
 SORT_KEY = "sk"
 MESSAGE_PREFIX = "m#"
 META_SK = "~meta"
@@ -141,8 +144,29 @@ def seq_of(sk: str) -> int:
 
 
 def key(session_id: str, sk: str) -> dict[str, Any]:
-    """Return the primary key of one item of a session."""
+    """Return the primary key of one item of a session.
+
+    Raises:
+        ConfigurationError: The session id is longer than a partition key holds.
+    """
+    if len(session_id) * 4 > PARTITION_KEY_BYTES:  # the cheap test: 4 bytes per character
+        check_session_id(session_id)
     return {PARTITION_KEY: {"S": session_id}, SORT_KEY: {"S": sk}}
+
+
+def check_session_id(session_id: str) -> str:
+    """Return ``session_id`` if it fits a partition key: 2,048 bytes of UTF-8.
+
+    Raises:
+        ConfigurationError: It is longer, which DynamoDB would refuse on every call.
+    """
+    size = len(session_id.encode())
+    if size > PARTITION_KEY_BYTES:
+        raise ConfigurationError(
+            f"session_id is {size} bytes of UTF-8; a DynamoDB partition key holds at most "
+            f"{PARTITION_KEY_BYTES}"
+        )
+    return session_id
 
 
 def message_item(

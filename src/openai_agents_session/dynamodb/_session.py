@@ -114,6 +114,7 @@ from ._schema import (
     SORT_KEY,
     TTL_ATTRIBUTE,
     Meta,
+    check_session_id,
     check_table,
     key,
     message_sk,
@@ -260,7 +261,7 @@ class DynamoDBSession:
             ConfigurationError: An argument is out of range or of the wrong type, or
                 ``dynamodb_client`` is a synchronous client.
         """
-        self.session_id = validate_session_id(session_id)
+        self.session_id = check_session_id(validate_session_id(session_id))
         self.session_settings = coerce_session_settings(session_settings)
         validate_client(dynamodb_client)
         self._client: DynamoDBClient | None = dynamodb_client
