@@ -11,6 +11,7 @@ random and lives only as long as the tests, and the data is throwaway.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import ipaddress
@@ -20,7 +21,8 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -307,3 +309,25 @@ def aws_environment() -> dict[str, str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
+
+
+@contextlib.contextmanager
+def sessions_table(server: DynamoDBLocal, name_prefix: str = "t") -> Iterator[str]:
+    """A new table of the library's layout on ``server``, deleted on exit; yields its name."""
+    from openai_agents_session.dynamodb import create_table_if_not_exists
+
+    name = f"{name_prefix}-{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        async with dynamodb_client(server) as client:
+            await create_table_if_not_exists(client, name)
+
+    async def delete() -> None:
+        async with dynamodb_client(server) as client:
+            await client.delete_table(TableName=name)
+
+    asyncio.run(create())
+    try:
+        yield name
+    finally:
+        asyncio.run(delete())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +16,10 @@ from dynamodb_servers import (
     DynamoDBLocal,
     aws_environment,
     dynamodb_client,
+    sessions_table,
 )
 
-from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
+from openai_agents_session.dynamodb import DynamoDBSession
 
 TURN = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
 
@@ -29,20 +29,14 @@ def table(dynamodb_local: DynamoDBLocal, monkeypatch: pytest.MonkeyPatch) -> Ite
     """A table of the test's own holding session 'a', and the AWS chain's credentials."""
     for name, value in aws_environment().items():
         monkeypatch.setenv(name, value)
-    name = f"cli-{uuid.uuid4().hex[:12]}"
+    with sessions_table(dynamodb_local, "cli") as name:
 
-    async def create() -> None:
-        async with dynamodb_client(dynamodb_local) as client:
-            await create_table_if_not_exists(client, name)
-            await DynamoDBSession("a", client, name, ttl_seconds=600).add_items(TURN)
+        async def seed() -> None:
+            async with dynamodb_client(dynamodb_local) as client:
+                await DynamoDBSession("a", client, name, ttl_seconds=600).add_items(TURN)
 
-    async def delete() -> None:
-        async with dynamodb_client(dynamodb_local) as client:
-            await client.delete_table(TableName=name)
-
-    asyncio.run(create())
-    yield name
-    asyncio.run(delete())
+        asyncio.run(seed())
+        yield name
 
 
 def test_every_command_reaches_the_table_through_endpoint_url(

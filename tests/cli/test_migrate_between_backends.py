@@ -11,7 +11,6 @@ import asyncio
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ import redis
 from agents import SQLiteSession
 from agents.extensions.memory import RedisSession as SdkRedisSession
 from cli.support import SECRET_ACCESS_KEY, console_script
-from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client
+from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, sessions_table
 from servers import RedisServer, wait_until
 
 from openai_agents_session import open_store
@@ -184,24 +183,14 @@ def redis_side(standalone_server: RedisServer, key_prefix: str) -> Iterator[Side
 @pytest.fixture
 def dynamodb_side(dynamodb_local: DynamoDBLocal) -> Iterator[Side]:
     """A table of the library's layout, of the test's own, deleted afterwards."""
-    table = f"between-{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        from openai_agents_session.dynamodb import create_table_if_not_exists
-
-        async with dynamodb_client(dynamodb_local) as client:
-            await create_table_if_not_exists(client, table)
-
-    async def delete() -> None:
-        async with dynamodb_client(dynamodb_local) as client:
-            await client.delete_table(TableName=table)
-
-    asyncio.run(create())
-    yield Side(
-        f"dynamodb://{table}?region={REGION}&endpoint_url={dynamodb_local.endpoint_url}",
-        options={"aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET_ACCESS_KEY},
-    )
-    asyncio.run(delete())
+    with sessions_table(dynamodb_local, "between") as table:
+        yield Side(
+            f"dynamodb://{table}?region={REGION}&endpoint_url={dynamodb_local.endpoint_url}",
+            options={
+                "aws_access_key_id": ACCESS_KEY_ID,
+                "aws_secret_access_key": SECRET_ACCESS_KEY,
+            },
+        )
 
 
 @pytest.fixture(params=["redis-to-dynamodb", "dynamodb-to-redis"])

@@ -12,7 +12,6 @@ import asyncio
 import re
 import signal
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import redis
 from cli.support import SECRET_ACCESS_KEY, console_script
-from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client
+from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client, sessions_table
 from servers import RedisServer, wait_until
 from v010_dynamodb import (
     clone_v010_item,
@@ -204,24 +203,14 @@ def target(request: pytest.FixtureRequest, key_prefix: str) -> Iterator[Target]:
             client.close()
         return
     local: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
-    table = f"new-{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        from openai_agents_session.dynamodb import create_table_if_not_exists
-
-        async with dynamodb_client(local) as client:
-            await create_table_if_not_exists(client, table)
-
-    async def delete() -> None:
-        async with dynamodb_client(local) as client:
-            await client.delete_table(TableName=table)
-
-    asyncio.run(create())
-    yield Target(
-        f"dynamodb://{table}?region={REGION}&endpoint_url={local.endpoint_url}",
-        options={"aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET_ACCESS_KEY},
-    )
-    asyncio.run(delete())
+    with sessions_table(local, "new") as table:
+        yield Target(
+            f"dynamodb://{table}?region={REGION}&endpoint_url={local.endpoint_url}",
+            options={
+                "aws_access_key_id": ACCESS_KEY_ID,
+                "aws_secret_access_key": SECRET_ACCESS_KEY,
+            },
+        )
 
 
 def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dynamodb_servers import DynamoDBLocal, dynamodb_client
+from dynamodb_servers import DynamoDBLocal, sessions_table
 
-from openai_agents_session.dynamodb import DynamoDBSession, create_table_if_not_exists
+from openai_agents_session.dynamodb import DynamoDBSession
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -19,19 +18,8 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[str]:
     """A sessions table of this module's own; tests use session ids of their own in it."""
-    name = f"test-{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        async with dynamodb_client(dynamodb_local) as client:
-            await create_table_if_not_exists(client, name)
-
-    async def delete() -> None:
-        async with dynamodb_client(dynamodb_local) as client:
-            await client.delete_table(TableName=name)
-
-    asyncio.run(create())
-    yield name
-    asyncio.run(delete())
+    with sessions_table(dynamodb_local, "test") as name:
+        yield name
 
 
 @pytest.fixture
