@@ -406,3 +406,23 @@ def test_command_line_lists_a_dynamodb_table(
         assert "key_prefix 'other'" in capsys.readouterr().err
     finally:
         asyncio.run(drop())
+
+
+async def test_export_session_is_one_query(dynamodb: DynamoDBClient, own_table: str) -> None:
+    """META comes with the items in one consistent Query: no separate read of it."""
+    store = DynamoDBSessionStore(dynamodb, own_table)
+    await DynamoDBSession("s", dynamodb, own_table, ttl_seconds=600).add_items([user("a")])
+    await store.count_sessions()  # the store's one-time table check
+    operations: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        operations.append(model.name)
+
+    dynamodb.meta.events.register("before-call.dynamodb", count)
+    try:
+        record = await store.export_session("s")
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb", count)
+    assert operations == ["Query"]
+    assert record is not None and record.items == [user("a")]
+    assert record.ttl_seconds is not None and 590 < record.ttl_seconds <= 600

@@ -272,6 +272,9 @@ class DynamoDBSession:
             None if max_items is None else validate_count("max_items", max_items, minimum=1)
         )
         self._owner = validate_owner(owner)
+        # The META item the last read returned, whole: the store's export takes the TTL and
+        # metadata from it rather than reading META again.
+        self._meta_item: Mapping[str, Any] | None = None
         # The META this object last saw: the seqs of the next append come from it.
         self._meta = Meta()
         # The batch of the last add_items whose outcome is unknown (it failed after it may
@@ -401,7 +404,8 @@ class DynamoDBSession:
             for item in page.get("Items", []):
                 sk = item[SORT_KEY]["S"]
                 if meta is None:
-                    meta = meta_from_item(item if sk == META_SK else None)
+                    self._meta_item = item if sk == META_SK else None
+                    meta = meta_from_item(self._meta_item)
                     self._meta = meta
                     if meta.live_count(now) <= 0:
                         return []
@@ -429,7 +433,7 @@ class DynamoDBSession:
                 continue
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         if meta is None:
-            self._meta = Meta()
+            self._meta, self._meta_item = Meta(), None
         if limit is not None:
             items = items[:limit]
         items.reverse()

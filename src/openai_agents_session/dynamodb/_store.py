@@ -11,8 +11,8 @@ eventually consistent one half that; a write 1 WCU per KB, 2 inside a transactio
   one UpdateItem of META (1 WCU, more for an owned session: the index entry is rewritten).
 - ``info``: one consistent Query of the whole session (1 RCU per 4 KB of it), the size
   being the sum of its items' sizes as DynamoDB counts them.
-- ``export_session`` and ``fork``'s read: a consistent GetItem of META and the session's
-  ``get_items()``.
+- ``export_session`` and ``fork``'s read: the session's ``get_items()``, one consistent Query
+  that reads META with the items (1 RCU per 4 KB of the session).
 - ``import_session`` and ``fork``'s write: a consistent GetItem of the target's META, then
   one ``TransactWriteItems`` of META and every item (2 WCU per KB of the session); replacing
   a session then deletes its old items as ``clear_session`` does. A session bigger than one
@@ -357,13 +357,10 @@ class DynamoDBSessionStore:
     async def export_session(self, session_id: str) -> SessionRecord | None:
         """Return one session as a record, or None when it holds no item."""
         session = await self._session(session_id)
-        meta_item = await self._meta_item(session_id)
-        info = self._info(session_id, meta_item, None)
-        if not info.exists:
-            return None
-        items = await session.get_items()
+        items = await session.get_items()  # one Query: META, then the items
         if not items:
             return None
+        info = self._info(session_id, session._meta_item, None)
         return SessionRecord(session_id, items, info.ttl_seconds, info.metadata)
 
     async def import_session(self, record: SessionRecord, *, replace: bool = False) -> bool:
