@@ -6,14 +6,16 @@ import asyncio
 import io
 import shutil
 import sys
-from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
 from redis.cluster import RedisCluster
 
+from openai_agents_session import SessionRecord, SessionStore, open_store
 from openai_agents_session.redis import RedisSessionStore, SessionInfo
 
 T = TypeVar("T")
@@ -133,3 +135,77 @@ class Store:
             key.decode()[start:]
             for key in self.client.scan_iter(match=f"{chosen}:*", count=1000, _type="list")
         }
+
+
+@dataclass
+class StoreSide:
+    """A store a command names (a source or a target), read and written through ``open_store``."""
+
+    url: str
+    prefix: str | None = None
+    """A Redis store's key prefix; a DynamoDB store's namespace is its table."""
+    options: dict[str, str] = field(default_factory=dict)
+    """What this process's ``open_store`` needs beside the URL (the script's are in its env)."""
+
+    @property
+    def as_source(self) -> list[str]:
+        return ["--from", self.url] + (["--from-prefix", self.prefix] if self.prefix else [])
+
+    @property
+    def as_target(self) -> list[str]:
+        return ["--url", self.url] + (["--prefix", self.prefix] if self.prefix else [])
+
+    @property
+    def description(self) -> str:
+        """How the command names the store."""
+        return self.url if self.prefix is None else f"{self.url} (prefix {self.prefix!r})"
+
+    def call(self, work: Callable[[SessionStore], Awaitable[T]]) -> T:
+        async def go() -> T:
+            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
+                return await work(store)
+
+        return asyncio.run(go())
+
+    def put(self, *records: SessionRecord) -> None:
+        async def work(store: SessionStore) -> None:
+            for record in records:
+                assert await store.import_session(record)
+
+        self.call(work)
+
+    def records(self) -> dict[str, SessionRecord]:
+        async def work(store: SessionStore) -> dict[str, SessionRecord]:
+            return {record.session_id: record async for record in store.export()}
+
+        return self.call(work)
+
+    def expiry(self, session_id: str) -> float | None:
+        """The session's Unix time of expiry, to the second, or None if it never expires."""
+
+        async def work(store: SessionStore) -> float | None:
+            ttl = (await store.info(session_id)).ttl_seconds
+            return None if ttl is None else time.time() + ttl
+
+        return self.call(work)
+
+    def owned(self, owner: str) -> set[str]:
+        """The ids the owner listing shows, every page of it."""
+
+        async def work(store: SessionStore) -> set[str]:
+            found: set[str] = set()
+            cursor: str | None = None
+            while True:
+                page = await store.owner_page(owner, cursor=cursor, count=2)
+                found |= {entry.session_id for entry in page.sessions}
+                cursor = page.cursor
+                if cursor is None:
+                    return found
+
+        return self.call(work)
+
+    def count(self) -> int:
+        async def work(store: SessionStore) -> int:
+            return await store.count_sessions()
+
+        return self.call(work)

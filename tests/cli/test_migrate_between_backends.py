@@ -11,8 +11,7 @@ import asyncio
 import re
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,12 +19,11 @@ import pytest
 import redis
 from agents import SQLiteSession
 from agents.extensions.memory import RedisSession as SdkRedisSession
-from cli.support import SECRET_ACCESS_KEY, console_script
+from cli.support import SECRET_ACCESS_KEY, StoreSide, console_script
 from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, sessions_table
 from servers import RedisServer, wait_until
 
-from openai_agents_session import open_store
-from openai_agents_session._store import SessionMetadata, SessionRecord, SessionStore
+from openai_agents_session._store import SessionMetadata, SessionRecord
 
 T = TypeVar("T")
 
@@ -105,73 +103,10 @@ def assert_written_between(metadata: SessionMetadata, before: float, after: floa
         assert stamp is not None and before - 1 <= stamp <= after + 1, (stamp, before, after)
 
 
-@dataclass
-class Side:
-    """A store the command line names, read and written through ``open_store`` here."""
-
-    url: str
-    prefix: str | None = None
-    """A Redis store's key prefix; a DynamoDB store's namespace is its table."""
-    options: dict[str, str] = field(default_factory=dict)
-    """What this process's ``open_store`` needs beside the URL (the script's are in its env)."""
-
-    @property
-    def as_source(self) -> list[str]:
-        return ["--from", self.url] + (["--from-prefix", self.prefix] if self.prefix else [])
-
-    @property
-    def as_target(self) -> list[str]:
-        return ["--url", self.url] + (["--prefix", self.prefix] if self.prefix else [])
-
-    def call(self, work: Callable[[SessionStore], Awaitable[T]]) -> T:
-        async def go() -> T:
-            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
-                return await work(store)
-
-        return asyncio.run(go())
-
-    def put(self, *records: SessionRecord) -> None:
-        async def work(store: SessionStore) -> None:
-            for record in records:
-                assert await store.import_session(record)
-
-        self.call(work)
-
-    def records(self) -> dict[str, SessionRecord]:
-        async def work(store: SessionStore) -> dict[str, SessionRecord]:
-            return {record.session_id: record async for record in store.export()}
-
-        return self.call(work)
-
-    def expiry(self, session_id: str) -> float | None:
-        """The session's Unix time of expiry, to the second, or None if it never expires."""
-
-        async def work(store: SessionStore) -> float | None:
-            ttl = (await store.info(session_id)).ttl_seconds
-            return None if ttl is None else time.time() + ttl
-
-        return self.call(work)
-
-    def owned(self, owner: str) -> set[str]:
-        """The ids the owner listing shows, every page of it."""
-
-        async def work(store: SessionStore) -> set[str]:
-            found: set[str] = set()
-            cursor: str | None = None
-            while True:
-                page = await store.owner_page(owner, cursor=cursor, count=2)
-                found |= {entry.session_id for entry in page.sessions}
-                cursor = page.cursor
-                if cursor is None:
-                    return found
-
-        return self.call(work)
-
-
 @pytest.fixture
-def redis_side(standalone_server: RedisServer, key_prefix: str) -> Iterator[Side]:
+def redis_side(standalone_server: RedisServer, key_prefix: str) -> Iterator[StoreSide]:
     """A Redis prefix of the test's own; its keys are deleted afterwards."""
-    yield Side(standalone_server.url, key_prefix)
+    yield StoreSide(standalone_server.url, key_prefix)
     client = redis.Redis.from_url(standalone_server.url)
     try:
         for key in list(client.scan_iter(match=f"*{key_prefix}*", count=1000)):
@@ -181,10 +116,10 @@ def redis_side(standalone_server: RedisServer, key_prefix: str) -> Iterator[Side
 
 
 @pytest.fixture
-def dynamodb_side(dynamodb_local: DynamoDBLocal) -> Iterator[Side]:
+def dynamodb_side(dynamodb_local: DynamoDBLocal) -> Iterator[StoreSide]:
     """A table of the library's layout, of the test's own, deleted afterwards."""
     with sessions_table(dynamodb_local, "between") as table:
-        yield Side(
+        yield StoreSide(
             f"dynamodb://{table}?region={REGION}&endpoint_url={dynamodb_local.endpoint_url}",
             options={
                 "aws_access_key_id": ACCESS_KEY_ID,
@@ -195,8 +130,8 @@ def dynamodb_side(dynamodb_local: DynamoDBLocal) -> Iterator[Side]:
 
 @pytest.fixture(params=["redis-to-dynamodb", "dynamodb-to-redis"])
 def ends(
-    request: pytest.FixtureRequest, redis_side: Side, dynamodb_side: Side
-) -> tuple[Side, Side]:
+    request: pytest.FixtureRequest, redis_side: StoreSide, dynamodb_side: StoreSide
+) -> tuple[StoreSide, StoreSide]:
     """The source and the target of one direction."""
     if request.param == "redis-to-dynamodb":
         return redis_side, dynamodb_side
@@ -226,7 +161,7 @@ Migrate = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def test_migrate_keeps_items_ttl_metadata_and_owners(
-    ends: tuple[Side, Side], migrate: Migrate
+    ends: tuple[StoreSide, StoreSide], migrate: Migrate
 ) -> None:
     """Items exactly, TTL to the second, metadata and owner; the owner listing shows them."""
     source, target = ends
@@ -267,7 +202,9 @@ def test_migrate_keeps_items_ttl_metadata_and_owners(
     )
 
 
-def test_migrate_dry_run_writes_nothing(ends: tuple[Side, Side], migrate: Migrate) -> None:
+def test_migrate_dry_run_writes_nothing(
+    ends: tuple[StoreSide, StoreSide], migrate: Migrate
+) -> None:
     """--dry-run counts what would move, and what is present already, and writes nothing."""
     source, target = ends
     records = source_records()[:2]
@@ -283,7 +220,7 @@ def test_migrate_dry_run_writes_nothing(ends: tuple[Side, Side], migrate: Migrat
     assert target.records()["plain"].items == present.items
 
 
-def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -> None:
+def test_migrate_replace_overwrites(ends: tuple[StoreSide, StoreSide], migrate: Migrate) -> None:
     """A present session is skipped, and overwritten with its metadata under --replace.
 
     The replaced session leaves its old owner's listing for its new owner's.
@@ -321,7 +258,7 @@ def test_migrate_replace_overwrites(ends: tuple[Side, Side], migrate: Migrate) -
 
 
 def test_expired_sessions_of_a_dynamodb_source_are_left_out(
-    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+    redis_side: StoreSide, dynamodb_side: StoreSide, migrate: Migrate
 ) -> None:
     """A session past its expiry but not yet swept by DynamoDB is not migrated."""
     dynamodb_side.put(
@@ -342,7 +279,7 @@ def test_expired_sessions_of_a_dynamodb_source_are_left_out(
 
 
 def test_a_session_id_dynamodb_cannot_hold_is_named_and_the_rest_copied(
-    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+    redis_side: StoreSide, dynamodb_side: StoreSide, migrate: Migrate
 ) -> None:
     """A partition key holds 2,048 bytes: a longer Redis id fails alone, named, exit 1."""
     too_long = "é" * 1_100  # 2,200 bytes of UTF-8
@@ -363,7 +300,7 @@ def sdk_history(session_id: str) -> list[Any]:
 
 
 def test_migrate_from_sdk_sqlite_into_dynamodb(
-    dynamodb_side: Side, migrate: Migrate, tmp_path: Path
+    dynamodb_side: StoreSide, migrate: Migrate, tmp_path: Path
 ) -> None:
     """The SDK's SQLiteSession file: items exactly, no TTL; a re-run skips everything."""
     database = tmp_path / "agents.db"
@@ -397,7 +334,7 @@ def test_migrate_from_sdk_sqlite_into_dynamodb(
 
 
 def test_migrate_from_the_sdk_redis_layout_into_dynamodb(
-    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+    redis_side: StoreSide, dynamodb_side: StoreSide, migrate: Migrate
 ) -> None:
     """The SDK's RedisSession keys: items exactly and the remaining TTL; a re-run skips all."""
     sdk_prefix = f"{redis_side.prefix}-sdk"
@@ -438,7 +375,7 @@ def test_migrate_from_the_sdk_redis_layout_into_dynamodb(
 
 
 def test_aws_options_fill_a_dynamodb_source(
-    redis_side: Side, dynamodb_side: Side, migrate: Migrate
+    redis_side: StoreSide, dynamodb_side: StoreSide, migrate: Migrate
 ) -> None:
     """--region and --endpoint-url complete a bare dynamodb:// source, as for a target."""
     dynamodb_side.put(source_records()[0])
@@ -462,7 +399,7 @@ def test_aws_options_fill_a_dynamodb_source(
 
 
 def test_a_profile_supplies_a_dynamodb_source_its_credentials_and_region(
-    redis_side: Side, dynamodb_side: Side, aws_env: dict[str, str], tmp_path: Path
+    redis_side: StoreSide, dynamodb_side: StoreSide, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     """--profile picks the source's credentials and region from the AWS files."""
     dynamodb_side.put(source_records()[1])
@@ -508,7 +445,7 @@ def test_a_profile_supplies_a_dynamodb_source_its_credentials_and_region(
     ],
 )
 def test_options_a_dynamodb_source_refuses(
-    redis_side: Side, dynamodb_side: Side, migrate: Migrate, args: list[str], message: str
+    redis_side: StoreSide, dynamodb_side: StoreSide, migrate: Migrate, args: list[str], message: str
 ) -> None:
     """The table is the namespace of a dynamodb:// source: usage errors, exit 2."""
     result = migrate("--from", dynamodb_side.url, *args, *redis_side.as_target)
@@ -518,7 +455,7 @@ def test_options_a_dynamodb_source_refuses(
 
 
 def test_a_dynamodb_source_that_is_the_target_is_refused(
-    dynamodb_side: Side, migrate: Migrate
+    dynamodb_side: StoreSide, migrate: Migrate
 ) -> None:
     """The same table on both sides: a usage error, exit 2, nothing read."""
     result = migrate("--from", dynamodb_side.url, *dynamodb_side.as_target)
@@ -527,7 +464,7 @@ def test_a_dynamodb_source_that_is_the_target_is_refused(
     assert "is the destination itself" in result.stderr
 
 
-def test_the_unknown_source_error_names_dynamodb(redis_side: Side, migrate: Migrate) -> None:
+def test_the_unknown_source_error_names_dynamodb(redis_side: StoreSide, migrate: Migrate) -> None:
     """A source of no known form lists every kind, dynamodb:// among them."""
     result = migrate("--from", "mysql://x", *redis_side.as_target)
 

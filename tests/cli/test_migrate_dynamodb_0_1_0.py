@@ -13,13 +13,13 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
-from cli.support import SECRET_ACCESS_KEY, console_script
+from cli.support import SECRET_ACCESS_KEY, StoreSide, console_script
 from dynamodb_servers import ACCESS_KEY_ID, REGION, DynamoDBLocal, dynamodb_client, sessions_table
 from servers import RedisServer, wait_until
 from v010_dynamodb import (
@@ -29,9 +29,6 @@ from v010_dynamodb import (
     new_table_name,
     write_v010,
 )
-
-from openai_agents_session import open_store
-from openai_agents_session._store import SessionRecord
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -127,57 +124,23 @@ class Source:
         result: list[Any] = self.call(read)
         return result
 
-    def run(self, *args: str, target: Target) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, target: StoreSide) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [console_script(), "migrate", "--from", self.url, *args, *target.args],
+            [console_script(), "migrate", "--from", self.url, *args, *target.as_target],
             capture_output=True,
             text=True,
             env=self.env,
             timeout=120,
         )
 
-    def start(self, *args: str, target: Target) -> subprocess.Popen[str]:
+    def start(self, *args: str, target: StoreSide) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [console_script(), "migrate", "--from", self.url, *args, *target.args],
+            [console_script(), "migrate", "--from", self.url, *args, *target.as_target],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=self.env,
         )
-
-
-@dataclass
-class Target:
-    """The store sessions are migrated into, read back through ``open_store``."""
-
-    url: str
-    prefix: str | None = None
-    """A Redis store's key prefix; a DynamoDB store's namespace is its table."""
-    options: dict[str, str] = field(default_factory=dict)
-    """What this process's ``open_store`` needs beside the URL (the script's are in its env)."""
-
-    @property
-    def args(self) -> list[str]:
-        return ["--url", self.url] + (["--prefix", self.prefix] if self.prefix else [])
-
-    @property
-    def description(self) -> str:
-        """How the command names the store."""
-        return self.url if self.prefix is None else f"{self.url} (prefix {self.prefix!r})"
-
-    def records(self) -> dict[str, SessionRecord]:
-        async def go() -> dict[str, SessionRecord]:
-            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
-                return {record.session_id: record async for record in store.export()}
-
-        return asyncio.run(go())
-
-    def count(self) -> int:
-        async def go() -> int:
-            async with open_store(self.url, key_prefix=self.prefix, **self.options) as store:
-                return await store.count_sessions()
-
-        return asyncio.run(go())
 
 
 @pytest.fixture
@@ -190,11 +153,11 @@ def source(dynamodb_local: DynamoDBLocal, aws_env: dict[str, str]) -> Iterator[S
 
 
 @pytest.fixture(params=TARGETS)
-def target(request: pytest.FixtureRequest, key_prefix: str) -> Iterator[Target]:
+def target(request: pytest.FixtureRequest, key_prefix: str) -> Iterator[StoreSide]:
     """A Redis prefix of the test's own, or a new-layout DynamoDB table of its own."""
     if request.param == "redis":
         server: RedisServer = request.getfixturevalue("standalone_server")
-        yield Target(server.url, key_prefix)
+        yield StoreSide(server.url, key_prefix)
         client = redis.Redis.from_url(server.url)
         try:
             for key in list(client.scan_iter(match=f"*{key_prefix}*", count=1000)):
@@ -204,7 +167,7 @@ def target(request: pytest.FixtureRequest, key_prefix: str) -> Iterator[Target]:
         return
     local: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
     with sessions_table(local, "new") as table:
-        yield Target(
+        yield StoreSide(
             f"dynamodb://{table}?region={REGION}&endpoint_url={local.endpoint_url}",
             options={
                 "aws_access_key_id": ACCESS_KEY_ID,
@@ -220,7 +183,7 @@ def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
         assert SECRET_ACCESS_KEY not in line
 
 
-def test_migrates_a_table_0_1_0_made(source: Source, target: Target) -> None:
+def test_migrates_a_table_0_1_0_made(source: Source, target: StoreSide) -> None:
     """Items as 0.1.0 returns them, TTL and updated_at kept; expired and corrupt left out."""
     source.write({"plain": turns("plain"), "big": [BIG_TURN] * 4})
     source.write({"ttl": turns("ttl")}, ttl_seconds=600)
@@ -269,7 +232,7 @@ def test_migrates_a_table_0_1_0_made(source: Source, target: Target) -> None:
     assert counts(again.stdout) == (0, 0, 3)
 
 
-def test_dry_run_writes_and_deletes_nothing(source: Source, target: Target) -> None:
+def test_dry_run_writes_and_deletes_nothing(source: Source, target: StoreSide) -> None:
     """--dry-run --delete-source says what would move and be deleted, and changes nothing."""
     source.write({f"s{n}": turns(f"s{n}") for n in range(3)})
     before = source.items()
@@ -287,7 +250,7 @@ def test_dry_run_writes_and_deletes_nothing(source: Source, target: Target) -> N
     assert source.items() == before
 
 
-def test_concurrent_runs_store_each_session_once(source: Source, target: Target) -> None:
+def test_concurrent_runs_store_each_session_once(source: Source, target: StoreSide) -> None:
     """Two runs at once: each session is written by exactly one of them, whole, never doubled."""
     long_history = [{"role": "user", "content": str(n)} for n in range(1200)]
     source.write({"seed": [long_history]})
@@ -307,7 +270,7 @@ def test_concurrent_runs_store_each_session_once(source: Source, target: Target)
 
 
 @pytest.mark.timeout(120)
-def test_an_interrupted_run_resumes(source: Source, target: Target) -> None:
+def test_an_interrupted_run_resumes(source: Source, target: StoreSide) -> None:
     """SIGINT mid-way stops the run with what it copied; the next run copies only the rest."""
     source.write({"seed": turns("seed")})
     ids = [f"i{n:04d}" for n in range(3000)]
@@ -345,7 +308,7 @@ def test_an_interrupted_run_resumes(source: Source, target: Target) -> None:
 
 
 def test_delete_source_keeps_a_session_rewritten_after_the_copy(
-    source: Source, target: Target
+    source: Source, target: StoreSide
 ) -> None:
     """--delete-source deletes what the store holds, but not a session 0.1.0 wrote since."""
     source.write({"done": turns("done"), "rewritten": turns("rewritten")})
@@ -375,7 +338,7 @@ def test_delete_source_keeps_a_session_rewritten_after_the_copy(
 
 
 @pytest.mark.parametrize("target", ["redis"], indirect=True)
-def test_aws_options_fill_the_url(source: Source, target: Target, tmp_path: Path) -> None:
+def test_aws_options_fill_the_url(source: Source, target: StoreSide, tmp_path: Path) -> None:
     """--region, --endpoint-url and --profile as the AWS CLI takes them; the URL may omit them."""
     source.write({"a": turns("a")})
     (tmp_path / "aws-credentials").write_text(
@@ -396,7 +359,7 @@ def test_aws_options_fill_the_url(source: Source, target: Target, tmp_path: Path
             "old",
             "--endpoint-url",
             source.server.endpoint_url,
-            *target.args,
+            *target.as_target,
         ],
         capture_output=True,
         text=True,
@@ -423,7 +386,7 @@ def test_aws_options_fill_the_url(source: Source, target: Target, tmp_path: Path
     ],
 )
 def test_bad_aws_options(
-    source: Source, target: Target, args: list[str], code: int, message: str
+    source: Source, target: StoreSide, args: list[str], code: int, message: str
 ) -> None:
     """A conflict with the URL is a usage error; an unknown profile is named."""
     result = source.run(*args, target=target)
@@ -435,7 +398,7 @@ def test_bad_aws_options(
 
 @pytest.mark.parametrize("target", ["redis"], indirect=True)
 def test_delete_source_and_aws_options_need_a_dynamodb_source(
-    target: Target, aws_env: dict[str, str], tmp_path: Path
+    target: StoreSide, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     """--delete-source or --region with another kind of source is a usage error."""
     for extra, message in (
@@ -452,7 +415,7 @@ def test_delete_source_and_aws_options_need_a_dynamodb_source(
                 "--from",
                 f"sqlite:{tmp_path / 'x.db'}",
                 *extra,
-                *target.args,
+                *target.as_target,
             ],
             capture_output=True,
             text=True,
@@ -465,7 +428,7 @@ def test_delete_source_and_aws_options_need_a_dynamodb_source(
 
 @pytest.mark.parametrize("target", ["redis"], indirect=True)
 def test_an_unreachable_endpoint_is_named_without_its_password(
-    source: Source, target: Target
+    source: Source, target: StoreSide
 ) -> None:
     """The endpoint is named, its password and the secret key never are."""
     env = {**source.env, "AWS_MAX_ATTEMPTS": "1"}
@@ -479,7 +442,7 @@ def test_an_unreachable_endpoint_is_named_without_its_password(
             f"dynamodb-0.1.0://{source.table}?region={REGION}",
             "--endpoint-url",
             endpoint,
-            *target.args,
+            *target.as_target,
         ],
         capture_output=True,
         text=True,
@@ -496,7 +459,7 @@ def test_an_unreachable_endpoint_is_named_without_its_password(
 @pytest.mark.parametrize("target", ["redis"], indirect=True)
 def test_the_secret_key_is_redacted_even_inside_a_message(
     source: Source,
-    target: Target,
+    target: StoreSide,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -506,7 +469,7 @@ def test_the_secret_key_is_redacted_even_inside_a_message(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
 
     with pytest.raises(SystemExit) as exited:
-        main(["migrate", "--from", source.url, "--region", SECRET_ACCESS_KEY, *target.args])
+        main(["migrate", "--from", source.url, "--region", SECRET_ACCESS_KEY, *target.as_target])
 
     assert exited.value.code == 2
     captured = capsys.readouterr()
