@@ -33,6 +33,7 @@ from ..errors import (
     ReplicationError,
     SessionClosedError,
 )
+from ._coalesce import coalescer_for
 from ._driver import (
     RedisClient,
     client_from_url,
@@ -112,6 +113,7 @@ class RedisSession:
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
         owner: str | None = None,
+        coalesce: bool = True,
     ) -> None:
         """Create a session over a client the caller owns.
 
@@ -131,6 +133,9 @@ class RedisSession:
                 itself; a tool output is never left as the oldest item without its call.
             owner: The user this session belongs to: every append moves the session to the
                 top of the owner's index (``RedisSessionStore.owner_sessions``).
+            coalesce: Send this session's calls that arrive while another call on the same
+                client is in flight together with the others, as one pipeline; a call with
+                nothing else in flight goes straight out. False sends every call on its own.
 
         Raises:
             ConfigurationError: An argument is out of range or of the wrong type, or
@@ -156,6 +161,9 @@ class RedisSession:
         # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
         self._scripts = scripts_for(redis_client)
+        if not isinstance(coalesce, bool):
+            raise ConfigurationError(f"coalesce must be True or False, got {coalesce!r}")
+        self._coalescer = coalescer_for(redis_client) if coalesce else None
         self._is_cluster = isinstance(redis_client, RedisCluster)
         self._owns_client = False
         self._closed = False
@@ -174,6 +182,7 @@ class RedisSession:
         wait_timeout_ms: int = 1000,
         max_items: int | None = None,
         owner: str | None = None,
+        coalesce: bool = True,
         cluster: bool = False,
         **client_options: Any,
     ) -> RedisSession:
@@ -196,6 +205,7 @@ class RedisSession:
             wait_timeout_ms: How long to wait for them.
             max_items: Keep at most this many of the newest items (see ``__init__``).
             owner: The user this session belongs to (see ``__init__``).
+            coalesce: Send concurrent calls as one pipeline (see ``__init__``).
             cluster: Connect to a Redis Cluster through any of its nodes.
             **client_options: Passed to redis-py's ``from_url``, such as ``socket_timeout``.
 
@@ -217,6 +227,7 @@ class RedisSession:
             wait_timeout_ms=wait_timeout_ms,
             max_items=max_items,
             owner=owner,
+            coalesce=coalesce,
         )
         session._owns_client = True
         return session
@@ -599,6 +610,8 @@ class RedisSession:
     def _command(self, *args: bytes | str | int) -> Awaitable[Any]:
         # Replies are always bytes, whatever decode_responses says: orjson reads bytes
         # directly, and an element that is not UTF-8 must not break the whole reply.
+        if self._coalescer is not None:
+            return self._coalescer.execute(self._client, *args)
         return self._client.execute_command(*args, **{NEVER_DECODE: True})
 
     async def _run_script(
