@@ -11,10 +11,12 @@ except ImportError as exc:
 
 from .._store import OwnedSession, OwnerPage, SessionInfo, SessionMetadata, SessionRecord
 from ._acl import acl_rules
+from ._coalesce import CoalescingStats, coalescing_stats
 from ._session import RedisSession
 from ._store import RedisSessionStore
 
 __all__ = [
+    "CoalescingStats",
     "OwnedSession",
     "OwnerPage",
     "RedisSession",
@@ -23,6 +25,7 @@ __all__ = [
     "SessionMetadata",
     "SessionRecord",
     "acl_rules",
+    "coalescing_stats",
 ]
 
 del redis  # only imported to check that it is installed

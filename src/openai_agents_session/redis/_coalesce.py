@@ -28,7 +28,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import redis.asyncio as redis_asyncio
 import redis.exceptions
+from redis.asyncio.cluster import RedisCluster
 from redis.client import NEVER_DECODE
 
 if TYPE_CHECKING:
@@ -39,6 +41,12 @@ __all__ = ["Coalescer", "CoalescingStats", "coalescer_for", "coalescing_stats"]
 # Replies are always bytes, whatever decode_responses says (see ``RedisSession._command``).
 _NEVER_DECODE = {NEVER_DECODE: True}
 _OUTAGE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# A call goes straight out while fewer requests than this are in flight and no batch is being
+# sent. Two, not one: two coroutines taking turns run faster on two connections (6,500 turns/s)
+# than through batches of one (4,300).
+_DIRECT_BELOW = 2
+# Batches in flight at once: the client packs the next while the server answers the last.
+_SENDERS = 2
 
 
 @dataclass
@@ -68,13 +76,14 @@ class _Call:
 
 
 class Coalescer:
-    """The queue and the sender of one client in one event loop."""
+    """The queue and the senders of one client in one event loop."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight = 0  # direct calls and batches of this coalescer on the wire
         self._queue: list[_Call] = []
-        self._sender: asyncio.Task[None] | None = None
+        self._senders = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # asyncio keeps only weak references
         self.stats = CoalescingStats()
 
     async def execute(self, client: RedisClient, *args: Any) -> Any:
@@ -85,7 +94,7 @@ class Coalescer:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a client that follows its user into a new event loop
             self._enter(loop)
-        if not self._in_flight and self._sender is None:
+        if self._in_flight < _DIRECT_BELOW and not self._senders:
             self.stats.direct += 1
             self._in_flight += 1
             try:
@@ -94,8 +103,11 @@ class Coalescer:
                 self._in_flight -= 1
         call = _Call(args, loop.create_future())
         self._queue.append(call)
-        if self._sender is None:
-            self._sender = loop.create_task(self._send_queued(client))
+        if self._senders < _SENDERS:
+            self._senders += 1
+            task = loop.create_task(self._send_queued(client))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         # A cancellation cancels the future: the sender then leaves the call out of a batch
         # not yet sent, and discards its reply if it was.
         return await call.future
@@ -105,7 +117,8 @@ class Coalescer:
         self._loop = loop
         self._in_flight = 0
         self._queue = []
-        self._sender = None
+        self._senders = 0
+        self._tasks = set()
 
     async def _send_queued(self, client: RedisClient) -> None:
         try:
@@ -119,7 +132,7 @@ class Coalescer:
             self._queue = []
             raise
         finally:
-            self._sender = None
+            self._senders -= 1
 
     async def _send(self, client: RedisClient, batch: list[_Call]) -> None:
         self.stats.batches[len(batch)] += 1
@@ -127,11 +140,14 @@ class Coalescer:
         try:
             if len(batch) == 1:  # a pipeline of one costs more than the call
                 replies = [await _reply(client.execute_command(*batch[0].args, **_NEVER_DECODE))]
-            else:
+            elif isinstance(client, RedisCluster):
+                # Grouped by node, with MOVED and ASK followed per call, by redis-py.
                 pipe = client.pipeline(transaction=False)
                 for call in batch:
                     pipe.execute_command(*call.args, **_NEVER_DECODE)
                 replies = await pipe.execute(raise_on_error=False)
+            else:
+                replies = await _execute_batch(client, [call.args for call in batch])
         except BaseException as exc:
             error = _as_error(exc)
             _fail(batch, error)
@@ -152,6 +168,56 @@ class Coalescer:
                 call.future.set_exception(reply)
             else:
                 call.future.set_result(reply)
+
+
+async def _execute_batch(client: redis_asyncio.Redis, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send ``commands`` on one connection of the client's pool, read every reply.
+
+    What ``pipeline(transaction=False).execute(raise_on_error=False)`` does, without its
+    per-command packing and bookkeeping, which cost a third of a batch's CPU: the commands are
+    packed by `_pack` in one buffer. The connection's retry policy resends the batch after a
+    connection error, as it would resend a pipeline or a single command.
+    """
+    pool = client.connection_pool
+    connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+    try:
+        packed = b"".join(_pack(args, connection.encoder) for args in commands)
+        callbacks = client.response_callbacks
+
+        async def exchange() -> list[Any]:
+            await connection.send_packed_command(packed)
+            replies: list[Any] = []
+            for args in commands:
+                try:
+                    reply = await connection.read_response(disable_decoding=True)
+                except redis.exceptions.ResponseError as exc:
+                    replies.append(exc)
+                    continue
+                callback = callbacks.get(args[0])
+                replies.append(reply if callback is None else callback(reply))
+            return replies
+
+        async def disconnect(_error: Exception) -> None:
+            await connection.disconnect()
+
+        replies: list[Any] = await connection.retry.call_with_retry(exchange, disconnect)
+        return replies
+    finally:
+        await pool.release(connection)
+
+
+def _pack(args: tuple[Any, ...], encoder: Any) -> bytes:
+    """One command in the Redis protocol, as redis-py would pack it."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        if type(arg) is str:
+            arg = arg.encode(encoder.encoding, encoder.encoding_errors)
+        elif type(arg) is int:
+            arg = b"%d" % arg
+        elif type(arg) is not bytes:
+            arg = bytes(encoder.encode(arg))  # anything else redis-py encodes, or refuses
+        parts += (b"$%d\r\n" % len(arg), arg, b"\r\n")
+    return b"".join(parts)
 
 
 async def _reply(command: Any) -> Any:
