@@ -174,20 +174,21 @@ async def _execute_batch(client: redis_asyncio.Redis, commands: list[tuple[Any, 
     """Send ``commands`` on one connection of the client's pool, read every reply.
 
     What ``pipeline(transaction=False).execute(raise_on_error=False)`` does, without its
-    per-command packing and bookkeeping, which cost a third of a batch's CPU: the commands are
-    packed by `_pack` in one buffer. The connection's retry policy resends the batch after a
-    connection error, as it would resend a pipeline or a single command.
+    per-command packing and bookkeeping, which cost a third of a batch's CPU. The connection's
+    retry policy resends after a connection error, as it would a pipeline or a single command,
+    but only the commands whose replies were not read: one answered before the connection
+    broke is not run twice.
     """
     pool = client.connection_pool
     connection = await pool.get_connection()  # type: ignore[no-untyped-call]
     try:
-        packed = b"".join(_pack(args, connection.encoder) for args in commands)
+        packed = [_pack(args, connection.encoder) for args in commands]
         callbacks = client.response_callbacks
+        replies: list[Any] = []
 
         async def exchange() -> list[Any]:
-            await connection.send_packed_command(packed)
-            replies: list[Any] = []
-            for args in commands:
+            await connection.send_packed_command(b"".join(packed[len(replies) :]))
+            for args in commands[len(replies) :]:
                 try:
                     reply = await connection.read_response(disable_decoding=True)
                 except redis.exceptions.ResponseError as exc:
@@ -200,8 +201,7 @@ async def _execute_batch(client: redis_asyncio.Redis, commands: list[tuple[Any, 
         async def disconnect(_error: Exception) -> None:
             await connection.disconnect()
 
-        replies: list[Any] = await connection.retry.call_with_retry(exchange, disconnect)
-        return replies
+        return await connection.retry.call_with_retry(exchange, disconnect)  # type: ignore[no-any-return]
     finally:
         await pool.release(connection)
 
