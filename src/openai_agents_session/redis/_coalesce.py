@@ -84,43 +84,51 @@ class Coalescer:
         self._queue: list[_Call] = []
         self._senders = 0
         self._tasks: set[asyncio.Task[None]] = set()  # asyncio keeps only weak references
-        self.stats = CoalescingStats()
+        self._direct = 0
+        self._batches: Counter[int] = Counter()
+
+    @property
+    def stats(self) -> CoalescingStats:
+        """What was sent so far, as a snapshot."""
+        return CoalescingStats(self._direct, self._batches.copy())
 
     async def execute(self, client: RedisClient, *args: Any) -> Any:
         """Run one command on ``client``; its reply in bytes, its errors as redis-py raises them.
 
         Sent at once when nothing else is in flight, else in the next batch.
         """
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a client that follows its user into a new event loop
-            self._enter(loop)
         if self._in_flight < _DIRECT_BELOW and not self._senders:
-            self.stats.direct += 1
+            self._direct += 1
             self._in_flight += 1
             try:
                 return await client.execute_command(*args, **_NEVER_DECODE)
             finally:
                 self._in_flight -= 1
+        # A cancellation cancels the future: the sender then leaves the call out of a batch
+        # not yet sent, and discards its reply if it was.
+        return await self._enqueue(client, args)
+
+    def _enqueue(self, client: RedisClient, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a client that follows its user into a new event loop
+            self._enter(loop)
         call = _Call(args, loop.create_future())
         self._queue.append(call)
         if self._senders < _SENDERS:
             self._senders += 1
-            task = loop.create_task(self._send_queued(client))
+            task = loop.create_task(self._send_queued(client, loop))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        # A cancellation cancels the future: the sender then leaves the call out of a batch
-        # not yet sent, and discards its reply if it was.
-        return await call.future
+        return call.future
 
     def _enter(self, loop: asyncio.AbstractEventLoop) -> None:
-        # Whatever the old loop left is dead with it.
+        # A queue and senders belong to one loop; whatever an old loop left is dead with it.
         self._loop = loop
-        self._in_flight = 0
         self._queue = []
         self._senders = 0
         self._tasks = set()
 
-    async def _send_queued(self, client: RedisClient) -> None:
+    async def _send_queued(self, client: RedisClient, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while self._queue:
                 batch = [call for call in self._queue if not call.future.done()]
@@ -128,14 +136,16 @@ class Coalescer:
                 if batch:
                     await self._send(client, batch)
         except BaseException as exc:  # cancelled with its loop: nobody will send the rest
-            _fail(self._queue, _as_error(exc))
-            self._queue = []
+            if self._loop is loop:
+                _fail(self._queue, _as_error(exc))
+                self._queue = []
             raise
         finally:
-            self._senders -= 1
+            if self._loop is loop:
+                self._senders -= 1
 
     async def _send(self, client: RedisClient, batch: list[_Call]) -> None:
-        self.stats.batches[len(batch)] += 1
+        self._batches[len(batch)] += 1
         self._in_flight += 1
         try:
             if len(batch) == 1:  # a pipeline of one costs more than the call
@@ -255,5 +265,5 @@ def coalescer_for(client: RedisClient) -> Coalescer:
 
 
 def coalescing_stats(client: RedisClient) -> CoalescingStats:
-    """Return what the sessions on ``client`` sent alone and in batches so far."""
+    """Return what the sessions on ``client`` sent alone and in batches so far (a snapshot)."""
     return coalescer_for(client).stats

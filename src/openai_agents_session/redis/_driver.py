@@ -9,11 +9,12 @@ onto the library's tree (see ``_errors``), a cancellation always reaches the cal
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import ssl
 import weakref
 from collections.abc import Awaitable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import redis
 import redis.asyncio as redis_asyncio
@@ -229,11 +230,21 @@ def _discard(command: Awaitable[Any]) -> None:
         command.close()
 
 
+@functools.cache
+def _is_cluster(client_type: type) -> bool:
+    """Whether a client of this type is a cluster client, found once per type.
+
+    redis-py's command classes are typing protocols, which make ``isinstance`` slow enough to
+    show on every call.
+    """
+    return issubclass(client_type, RedisCluster)
+
+
 async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str) -> Any:
     try:
-        if isinstance(client, RedisCluster) and getattr(client, "_initialize", False):
+        if _is_cluster(type(client)) and getattr(client, "_initialize", False):
             try:
-                await initialize_cluster(client)
+                await initialize_cluster(cast("RedisCluster", client))
             except BaseException:
                 _discard(command)
                 raise
