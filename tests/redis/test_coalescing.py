@@ -321,4 +321,3 @@ def test_concurrent_operations_give_the_history_of_a_serial_replay(
     one_by_one = asyncio.run(_histories(url, prefix + "-s", workers, concurrent=False))
     assert together[:2] == one_by_one[:2]
     assert together[2] >= 2  # every worker's opening append started in one turn
-
