@@ -351,11 +351,15 @@ async def run_workload(bench: Bench, workload: Workload) -> None:
     bench.log(f"{workload.name} done in {time.monotonic() - started:.1f} s")
 
 
+# W1-W4 also time ours with coalescing off: a lone caller must not pay for it.
+SINGLE_CALLER_IMPLS = ("floor", "ours", "ours-direct", "0.1.0", "sdk")
+
+
 class AddPair(Workload):
     """W1: the append after a model reply, ``add_items([user, assistant])``."""
 
     name = "W1"
-    impl_names = ("floor", "floor-multi", "ours", "0.1.0", "sdk")
+    impl_names = ("floor", "floor-multi", "ours", "ours-direct", "0.1.0", "sdk")
 
     def rows(self) -> list[Row]:
         return [Row("W1", "W1", "add_items([user, assistant])", self.impl_names)]
@@ -381,6 +385,7 @@ class GetAll(Workload):
     """W2: the SDK's default read, ``get_items()`` of a whole 100-item session."""
 
     name = "W2"
+    impl_names = SINGLE_CALLER_IMPLS
 
     def rows(self) -> list[Row]:
         count = self.config.w2_items
@@ -414,6 +419,7 @@ class GetLatest(Workload):
     """W3: ``get_items(limit=10)`` on a long session: the cost must not grow with its length."""
 
     name = "W3"
+    impl_names = SINGLE_CALLER_IMPLS
 
     def row_id(self, count: int) -> str:
         return f"W3@{size_label(count)}"
@@ -450,6 +456,7 @@ class Pop(Workload):
     """W4: ``pop_item()``, the SDK's undo; each block pops from a session refilled untimed."""
 
     name = "W4"
+    impl_names = SINGLE_CALLER_IMPLS
     spare = 100
 
     def rows(self) -> list[Row]:
@@ -653,7 +660,8 @@ async def run_memory(bench: Bench) -> None:
     floor = bench.impls["floor"]
     for index in range(config.memory_sessions):
         await floor.open(bench.client, f"warm-{index}").add_items(PAIR)
-    for impl in bench.impls.values():
+    # ours-direct writes exactly what ours writes: its sessions would take the same memory.
+    for impl in (impl for name, impl in bench.impls.items() if name != "ours-direct"):
         for turns in MEMORY_TURNS:
             await bench.control.flushall(asynchronous=False)
             ids = [
