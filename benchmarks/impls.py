@@ -169,6 +169,7 @@ def build_impls(floor_sha: str, compat_dir: Path) -> dict[str, Impl]:
     floor_key = _prefixed("bench:floor")
     multi_key = _prefixed("bench:floor-multi")
     ours_key = _prefixed("bench:ours")
+    direct_key = _prefixed("bench:ours-direct")
     old_key = _prefixed("bench:0.1.0")
     sdk_key = _prefixed("bench:sdk")
 
@@ -193,10 +194,19 @@ def build_impls(floor_sha: str, compat_dir: Path) -> dict[str, Impl]:
         ),
         Impl(
             "ours",
-            "openai_agents_session.RedisSession (this tree)",
+            "openai_agents_session.RedisSession (this tree), coalescing on (the default)",
             lambda client, sid: RedisSession(sid, client, key_prefix="bench:ours", ttl=TTL_S),
             ours_key,
             keys_of=lambda sid: [ours_key(sid), meta_key("bench:ours", sid)],
+        ),
+        Impl(
+            "ours-direct",
+            "ours with coalesce=False: every call on its own, none batched",
+            lambda client, sid: RedisSession(
+                sid, client, key_prefix="bench:ours-direct", ttl=TTL_S, coalesce=False
+            ),
+            direct_key,
+            keys_of=lambda sid: [direct_key(sid), meta_key("bench:ours-direct", sid)],
         ),
         Impl(
             "0.1.0",

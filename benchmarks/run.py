@@ -27,6 +27,7 @@ import redis.asyncio as redis_asyncio
 import redis.asyncio.connection as redis_connection
 
 from . import report
+from .concurrency import concurrency_rows, run_concurrency
 from .impls import FLOOR_SCRIPT, REPO, TTL_S, build_impls, compat_dir_from_env, discover_keys
 from .selection import SUITES, only_option, selected
 from .workloads import (
@@ -37,7 +38,6 @@ from .workloads import (
     CountingConnection,
     all_workloads,
     calibrate_info_overhead,
-    run_concurrency,
     run_memory,
     run_workload,
 )
@@ -163,6 +163,10 @@ async def _run(server: Any, config: Config, args: argparse.Namespace, log: Any) 
         host=host, port=port, max_connections=config.w6_workers, socket_timeout=60
     )
     control = redis_asyncio.Redis(host=host, port=port, socket_timeout=120)
+    # W6-256's client: room for 256 coroutines that each hold a connection (uncoalesced).
+    wide = redis_asyncio.Redis(
+        host=host, port=port, max_connections=config.w6_wide_pool, socket_timeout=60
+    )
     counting = redis_asyncio.Redis.from_pool(
         redis_asyncio.ConnectionPool(
             connection_class=CountingConnection, host=host, port=port, socket_timeout=60
@@ -176,7 +180,14 @@ async def _run(server: Any, config: Config, args: argparse.Namespace, log: Any) 
             for name, impl in build_impls(sha, compat).items()
         }
         bench = Bench(
-            client=client, control=control, counting=counting, impls=impls, config=config, log=log
+            client=client,
+            control=control,
+            counting=counting,
+            impls=impls,
+            config=config,
+            log=log,
+            host=host,
+            port=port,
         )
         bench.info_overhead = await calibrate_info_overhead(control)
         # Everything imported so far lives on in the permanent generation: the collector then
@@ -186,13 +197,16 @@ async def _run(server: Any, config: Config, args: argparse.Namespace, log: Any) 
         for workload in all_workloads(config):
             if workload.name in args.only:
                 await run_workload(bench, workload)
-            if workload.name == "W5" and "W6" in args.only:
-                await run_concurrency(bench)  # report order: W6 after W5, before W7
+            if workload.name == "W5":  # report order: W6 after W5, before W7
+                for row in concurrency_rows(bench, wide):
+                    if row.name in args.only:
+                        await run_concurrency(bench, row)
         if "MEM" in args.only:
             await run_memory(bench)
         return bench
     finally:
         await counting.aclose()
+        await wide.aclose()
         await control.aclose()
         await client.aclose()
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 # Every suite's workload names, in the order `make bench` runs the suites.
 SUITES: dict[str, tuple[str, ...]] = {
-    "benchmarks": ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "MEM"),
+    "benchmarks": ("W1", "W2", "W3", "W4", "W5", "W6", "W6-256", "W7", "MEM"),
     "benchmarks.operations": ("OPS",),
     "benchmarks.dynamodb": ("D1", "D2", "D3", "WALL"),
 }

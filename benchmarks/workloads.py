@@ -18,9 +18,10 @@ from typing import Any
 
 import redis.asyncio as redis_asyncio
 
+from openai_agents_session.redis import coalescing_stats
+
 from .impls import BenchSession, Client, Impl
 from .items import BIG_OUTPUT, PAIR, TURN, alternating
-from .mix import run_turn_mix
 
 Op = Callable[[int], Awaitable[object]]
 PREFILL_BATCH = 1000
@@ -42,6 +43,10 @@ class Config:
     w6_rounds: int
     w6_workers: int
     w6_sessions: int
+    w6_wide_workers: int
+    w6_wide_sessions: int
+    w6_wide_pool: int
+    w6_accounting_seconds: float
     w7_block: int
     accounting_ops: int
     memory_sessions: int
@@ -62,6 +67,10 @@ FULL = Config(
     w6_rounds=6,
     w6_workers=64,
     w6_sessions=256,
+    w6_wide_workers=256,
+    w6_wide_sessions=1024,
+    w6_wide_pool=300,
+    w6_accounting_seconds=0.3,
     w7_block=10,
     accounting_ops=20,
     memory_sessions=2_000,
@@ -79,6 +88,10 @@ QUICK = Config(
     w6_rounds=1,
     w6_workers=64,
     w6_sessions=256,
+    w6_wide_workers=256,
+    w6_wide_sessions=1024,
+    w6_wide_pool=300,
+    w6_accounting_seconds=0.05,
     w7_block=3,
     accounting_ops=3,
     memory_sessions=200,
@@ -112,6 +125,9 @@ class Acc:
     wall_ns: int = 0
     lost_writes: int | None = None
     written: int | None = None
+    # What the client's coalescer sent during the timed blocks: calls alone, batches by size.
+    direct_calls: int = 0
+    batches: Counter[int] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,8 @@ class Bench:
     rows: list[Row] = field(default_factory=list)
     log: Callable[[str], None] = print
     memory: list[MemoryRow] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = 0
 
     def acc(self, row: str, impl: str) -> Acc:
         return self.results.setdefault((row, impl), Acc())
@@ -231,6 +249,26 @@ def rotated(items: Sequence[Impl], offset: int) -> list[Impl]:
     return [*items[shift:], *items[:shift]]
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A copy of a client's coalescing counters at one moment (they only grow)."""
+
+    direct: int
+    batches: Counter[int]
+
+
+def sent(client: Client) -> Sent:
+    stats = coalescing_stats(client)
+    return Sent(stats.direct, Counter(stats.batches))
+
+
+def record_sent(acc: Acc, client: Client, before: Sent) -> None:
+    """Add what ``client``'s coalescer sent since ``before``: only "ours" coalesces."""
+    after = sent(client)
+    acc.direct_calls += after.direct - before.direct
+    acc.batches.update(after.batches - before.batches)
+
+
 async def record_counts(bench: Bench, row: str, impl: str, before: Counts) -> None:
     after = await snapshot(bench.control)
     acc = bench.acc(row, impl)
@@ -243,10 +281,12 @@ async def record_counts(bench: Bench, row: str, impl: str, before: Counts) -> No
 
 async def measure(bench: Bench, impl: Impl, phase: Phase) -> None:
     gc.collect()
+    before_sent = sent(bench.client)
     before = await snapshot(bench.control)
     latencies = await timed(phase.op, phase.ops)
     await record_counts(bench, phase.row, impl.name, before)
     acc = bench.acc(phase.row, impl.name)
+    record_sent(acc, bench.client, before_sent)
     acc.latencies_ns.extend(latencies)
     acc.round_p50_ns.append(percentile(sorted(latencies), 0.5))
 
@@ -351,11 +391,15 @@ async def run_workload(bench: Bench, workload: Workload) -> None:
     bench.log(f"{workload.name} done in {time.monotonic() - started:.1f} s")
 
 
+# W1-W4 also time ours with coalescing off: a lone caller must not pay for it.
+SINGLE_CALLER_IMPLS = ("floor", "ours", "ours-direct", "0.1.0", "sdk")
+
+
 class AddPair(Workload):
     """W1: the append after a model reply, ``add_items([user, assistant])``."""
 
     name = "W1"
-    impl_names = ("floor", "floor-multi", "ours", "0.1.0", "sdk")
+    impl_names = ("floor", "floor-multi", "ours", "ours-direct", "0.1.0", "sdk")
 
     def rows(self) -> list[Row]:
         return [Row("W1", "W1", "add_items([user, assistant])", self.impl_names)]
@@ -381,6 +425,7 @@ class GetAll(Workload):
     """W2: the SDK's default read, ``get_items()`` of a whole 100-item session."""
 
     name = "W2"
+    impl_names = SINGLE_CALLER_IMPLS
 
     def rows(self) -> list[Row]:
         count = self.config.w2_items
@@ -414,6 +459,7 @@ class GetLatest(Workload):
     """W3: ``get_items(limit=10)`` on a long session: the cost must not grow with its length."""
 
     name = "W3"
+    impl_names = SINGLE_CALLER_IMPLS
 
     def row_id(self, count: int) -> str:
         return f"W3@{size_label(count)}"
@@ -450,6 +496,7 @@ class Pop(Workload):
     """W4: ``pop_item()``, the SDK's undo; each block pops from a session refilled untimed."""
 
     name = "W4"
+    impl_names = SINGLE_CALLER_IMPLS
     spare = 100
 
     def rows(self) -> list[Row]:
@@ -560,72 +607,6 @@ class BigItem(Workload):
         bench.check("W7", impl.name, ok, f"256 KB item read back intact: {ok}")
 
 
-async def run_concurrency(bench: Bench) -> None:
-    """W6: many coroutines on one client with a pool of 64; turns per second for a fixed time.
-
-    Each worker owns its own sessions (as one user is served by one request at a time) and
-    runs turns of ``get_items(limit=20)`` + ``add_items`` of 2 items. After every round, each
-    session's length must equal what its worker wrote: a store that loses writes under load
-    is reported.
-    """
-    config = bench.config
-    impls = [bench.impls[name] for name in ("floor", "floor-multi", "ours", "0.1.0", "sdk")]
-    row = "W6"
-    title = (
-        f"{config.w6_workers} coroutines x {config.w6_sessions} sessions: "
-        "get_items(limit=20) + add_items(2)"
-    )
-    bench.rows.append(Row(row, "W6", title, tuple(impl.name for impl in impls)))
-    started = time.monotonic()
-    for impl in impls:
-        await _concurrent_round(bench, impl, "warm", config.w6_warmup_seconds)
-    for round_index in range(config.w6_rounds):
-        for impl in rotated(impls, round_index):
-            gc.collect()
-            before = await snapshot(bench.control)
-            latencies, wall_ns, written = await _concurrent_round(
-                bench, impl, f"r{round_index}", config.w6_seconds
-            )
-            await record_counts(bench, row, impl.name, before)
-            acc = bench.acc(row, impl.name)
-            acc.latencies_ns.extend(latencies)
-            acc.round_p50_ns.append(percentile(sorted(latencies), 0.5))
-            acc.wall_ns += wall_ns
-            stored = await lengths(bench, impl, list(written))
-            pairs = zip(written.values(), stored, strict=True)
-            lost = sum(abs(count - length) for count, length in pairs)
-            acc.lost_writes = (acc.lost_writes or 0) + lost
-            acc.written = (acc.written or 0) + sum(written.values())
-    for impl in impls:
-        sessions = [f"w6-r{config.w6_rounds - 1}-{index}" for index in range(config.w6_sessions)]
-        bench.acc(row, impl.name).bytes_per_item = await memory_per_item(bench, impl, sessions)
-        acc = bench.acc(row, impl.name)
-        bench.check(
-            "W6",
-            impl.name,
-            acc.lost_writes == 0,
-            f"{acc.written} items written by {len(acc.latencies_ns)} turns, {acc.lost_writes} lost",
-        )
-        session = impl.open(bench.counting, "w6-acct")
-        await session.add_items(PAIR)
-        CountingConnection.writes = 0
-        for _ in range(config.accounting_ops):
-            await session.get_items(20)
-            await session.add_items(PAIR)
-        acc.round_trips_per_op = CountingConnection.writes / config.accounting_ops
-    await bench.control.flushall(asynchronous=False)
-    bench.log(f"W6 done in {time.monotonic() - started:.1f} s")
-
-
-async def _concurrent_round(
-    bench: Bench, impl: Impl, tag: str, seconds: float
-) -> tuple[list[int], int, dict[str, int]]:
-    config = bench.config
-    session_ids = [f"w6-{tag}-{index}" for index in range(config.w6_sessions)]
-    sessions = [impl.open(bench.client, session_id) for session_id in session_ids]
-    return await run_turn_mix(sessions, session_ids, config.w6_workers, seconds)
-
-
 def all_workloads(config: Config) -> list[Workload]:
     return [
         AddPair(config),
@@ -653,7 +634,8 @@ async def run_memory(bench: Bench) -> None:
     floor = bench.impls["floor"]
     for index in range(config.memory_sessions):
         await floor.open(bench.client, f"warm-{index}").add_items(PAIR)
-    for impl in bench.impls.values():
+    # ours-direct writes exactly what ours writes: its sessions would take the same memory.
+    for impl in (impl for name, impl in bench.impls.items() if name != "ours-direct"):
         for turns in MEMORY_TURNS:
             await bench.control.flushall(asynchronous=False)
             ids = [

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-STORES = {"floor", "floor-multi", "ours", "0.1.0", "sdk"}
+STORES = {"floor", "floor-multi", "ours", "ours-direct", "0.1.0", "sdk"}
 
 
 def test_quick_benchmark_writes_report_and_loses_no_write(tmp_path: Path) -> None:
@@ -29,12 +29,18 @@ def test_quick_benchmark_writes_report_and_loses_no_write(tmp_path: Path) -> Non
     report = json.loads((tmp_path / "latest.json").read_text())
     assert {entry["impl"] for entry in report["results"]} == STORES
 
-    w6 = [entry for entry in report["results"] if entry["workload"] == "W6"]
-    assert {entry["impl"] for entry in w6} == STORES
-    for entry in w6:
-        assert entry["items_written"] > 0, entry
-        assert entry["lost_writes"] == 0, entry
+    for row in ("W6", "W6-256"):
+        concurrent = [entry for entry in report["results"] if entry["row"] == row]
+        assert {entry["impl"] for entry in concurrent} == STORES
+        for entry in concurrent:
+            assert entry["items_written"] > 0, entry
+            assert entry["lost_writes"] == 0, entry
+        # Only ours coalesces; every call it made is counted, alone or in a batch.
+        (ours,) = [entry for entry in concurrent if entry["impl"] == "ours"]
+        assert ours["coalescing"]["direct"] + ours["coalescing"]["coalesced"] == 2 * ours["ops"]
+        assert all("coalescing" not in entry for entry in concurrent if entry is not ours)
     assert "No store lost a write" in markdown
+    assert "## Coalescing: how ours sent its calls" in markdown
 
 
 def test_quick_operations_benchmark_runs_redis_and_dynamodb_side_by_side(tmp_path: Path) -> None:
@@ -124,6 +130,7 @@ def test_one_only_serves_every_suite_and_a_typo_is_refused() -> None:
 
     parser = argparse.ArgumentParser()
     assert selected(parser, "w1,D1", SUITES["benchmarks"]) == ["W1"]
+    assert selected(parser, "W6,w6-256", SUITES["benchmarks"]) == ["W6", "W6-256"]
     assert selected(parser, "w1,D1", SUITES["benchmarks.dynamodb"]) == ["D1"]
     assert selected(parser, "W1", SUITES["benchmarks.operations"]) == []
     assert selected(parser, None, SUITES["benchmarks.operations"]) == ["OPS"]
