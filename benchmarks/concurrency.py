@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis_asyncio
 
+from openai_agents_session.redis import coalescing_stats
+
 from .impls import Client, Impl
 from .mix import run_turn_mix
 from .workloads import (
@@ -28,7 +30,6 @@ from .workloads import (
     record_counts,
     record_sent,
     rotated,
-    sent,
     snapshot,
 )
 
@@ -83,7 +84,7 @@ async def run_concurrency(bench: Bench, row: Concurrency) -> None:
     for round_index in range(config.w6_rounds):
         for impl in rotated(impls, round_index):
             gc.collect()
-            before_sent = sent(row.client)
+            before_sent = coalescing_stats(row.client)
             before = await snapshot(bench.control)
             latencies, wall_ns, written = await _round(
                 row, impl, row.client, f"r{round_index}", config.w6_seconds

@@ -18,7 +18,7 @@ from typing import Any
 
 import redis.asyncio as redis_asyncio
 
-from openai_agents_session.redis import coalescing_stats
+from openai_agents_session.redis import CoalescingStats, coalescing_stats
 
 from .impls import BenchSession, Client, Impl
 from .items import BIG_OUTPUT, PAIR, TURN, alternating
@@ -249,22 +249,9 @@ def rotated(items: Sequence[Impl], offset: int) -> list[Impl]:
     return [*items[shift:], *items[:shift]]
 
 
-@dataclass(frozen=True)
-class Sent:
-    """A copy of a client's coalescing counters at one moment (they only grow)."""
-
-    direct: int
-    batches: Counter[int]
-
-
-def sent(client: Client) -> Sent:
-    stats = coalescing_stats(client)
-    return Sent(stats.direct, Counter(stats.batches))
-
-
-def record_sent(acc: Acc, client: Client, before: Sent) -> None:
+def record_sent(acc: Acc, client: Client, before: CoalescingStats) -> None:
     """Add what ``client``'s coalescer sent since ``before``: only "ours" coalesces."""
-    after = sent(client)
+    after = coalescing_stats(client)
     acc.direct_calls += after.direct - before.direct
     acc.batches.update(after.batches - before.batches)
 
@@ -281,7 +268,7 @@ async def record_counts(bench: Bench, row: str, impl: str, before: Counts) -> No
 
 async def measure(bench: Bench, impl: Impl, phase: Phase) -> None:
     gc.collect()
-    before_sent = sent(bench.client)
+    before_sent = coalescing_stats(bench.client)
     before = await snapshot(bench.control)
     latencies = await timed(phase.op, phase.ops)
     await record_counts(bench, phase.row, impl.name, before)
