@@ -3,14 +3,15 @@
 A service serving many conversations at once calls its client from many coroutines. Each
 call costs the client far more CPU (packing, a connection from the pool, parsing, the event
 loop's wake-ups) than the server spends on it, so under concurrency the client, not Redis, is
-the limit. A `Coalescer` sends a call straight out when nothing else of its client is in
-flight, so a lone caller pays nothing. A call that arrives while a request is in flight waits
-in a queue instead, and one short-lived sender task sends everything queued as one
-non-transactional pipeline (``pipeline(transaction=False)``), one batch at a time, until the
-queue is empty; then it ends.
+the limit. A `Coalescer` sends a call straight out while fewer than two requests of its
+client are in flight and no batch is being sent, so a lone caller pays nothing. Any other call
+waits in a queue, and short-lived sender tasks send what is queued as non-transactional
+pipelines, one connection each, up to three batches at once; senders free to send share the
+queue evenly, so the batches overlap instead of queueing behind one another. A sender ends
+when the queue is empty.
 
-Every call keeps its own outcome. The pipeline is read with ``raise_on_error=False``, so a
-reply error (WRONGTYPE, NOPERM, NOSCRIPT) belongs to its call alone; a lost connection fails
+Every call keeps its own outcome. Each reply is read on its own, so a reply error (WRONGTYPE,
+NOPERM, NOSCRIPT) belongs to its call alone; a lost connection fails
 the calls of that pipeline, and the calls queued behind it, with the same error, as their own
 requests would have failed. A cluster client's pipeline groups the calls by node and follows
 MOVED and ASK per call. A caller cancelled before its batch is sent is left out of it; one
@@ -45,8 +46,12 @@ _OUTAGE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # sent. Two, not one: two coroutines taking turns run faster on two connections (6,500 turns/s)
 # than through batches of one (4,300).
 _DIRECT_BELOW = 2
-# Batches in flight at once: the client packs the next while the server answers the last.
-_SENDERS = 2
+# Batches in flight at once: the client packs one and reads another while the server
+# answers a third.
+_SENDERS = 3
+# Free senders share the queue, each taking at least this many calls: batches of equal size
+# keep the client and the server busy at once; a batch of one or two is not worth a sender.
+_SHARE_AT_LEAST = 8
 
 
 @dataclass
@@ -83,6 +88,7 @@ class Coalescer:
         self._in_flight = 0  # direct calls and batches of this coalescer on the wire
         self._queue: list[_Call] = []
         self._senders = 0
+        self._sending = 0
         self._tasks: set[asyncio.Task[None]] = set()  # asyncio keeps only weak references
         self._direct = 0
         self._batches: Counter[int] = Counter()
@@ -131,10 +137,16 @@ class Coalescer:
     async def _send_queued(self, client: RedisClient, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while self._queue:
-                batch = [call for call in self._queue if not call.future.done()]
-                self._queue = []
+                free = max(1, self._senders - self._sending)
+                share = max(_SHARE_AT_LEAST, -(-len(self._queue) // free))
+                taken, self._queue = self._queue[:share], self._queue[share:]
+                batch = [call for call in taken if not call.future.done()]
                 if batch:
-                    await self._send(client, batch)
+                    self._sending += 1
+                    try:
+                        await self._send(client, batch)
+                    finally:
+                        self._sending -= 1
         except BaseException as exc:  # cancelled with its loop: nobody will send the rest
             if self._loop is loop:
                 _fail(self._queue, _as_error(exc))
