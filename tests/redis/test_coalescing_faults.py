@@ -70,6 +70,13 @@ class Writer:
                 assert items == [{"n": number}], f"{self.session.key}: {items!r} after {number}"
             await asyncio.sleep(0)
 
+    async def read(self, stop: asyncio.Event) -> None:
+        """Read the newest item again and again, alongside the writes of the same batches."""
+        while not stop.is_set():
+            items = await self._retried(lambda: self.session.get_items(limit=1))
+            assert items == [] or items[0]["n"] <= len(self.acked), items
+            await asyncio.sleep(0)
+
     async def retry_failed(self) -> None:
         """Repeat the call that failed (after ``stop_on_failure``) until it is stored."""
         await self._append(len(self.acked), stop_on_failure=False)
@@ -126,8 +133,11 @@ class Writers:
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> None:
+    def start(self, *, with_readers: bool = False) -> None:
+        """Start the writers, and with ``with_readers`` a reader of each one's session."""
         self.tasks = [asyncio.create_task(writer.run(self.stop)) for writer in self.all]
+        if with_readers:
+            self.tasks += [asyncio.create_task(writer.read(self.stop)) for writer in self.all]
 
     async def until(self, condition: Callable[[], bool], failure: str) -> None:
         """Wait for ``condition``, raising a writer's error as soon as one ends early."""
@@ -317,7 +327,8 @@ async def test_restart_with_calls_queued_fails_them_promptly_and_retries_store_o
     """Restarted under 64 writers on one client: calls fail promptly or succeed; no doubles.
 
     The restarted server has lost its scripts: every append of the first batches answers
-    NOSCRIPT, and each reloads the script for itself without failing the others.
+    NOSCRIPT and reloads the script for itself, while the reads in the same batches, one
+    reader per session, get their items.
     """
     server = start_redis(tmp_path / "aof", appendonly=True, extra_config=config)
     client = no_retry_client(server.url, socket_timeout=RESTART_SOCKET_TIMEOUT_S)
@@ -329,7 +340,7 @@ async def test_restart_with_calls_queued_fails_them_promptly_and_retries_store_o
         server.restart()
 
     try:
-        writers.start()
+        writers.start(with_readers=True)
         await writers.each_acknowledges(3, "before the restart")
         before = batches_so_far(client)
         await asyncio.to_thread(restart)
@@ -359,18 +370,24 @@ async def test_black_holed_server_fails_every_queued_call_within_the_socket_time
 ) -> None:
     """A network that swallows everything: in-flight and queued calls all fail within one timeout.
 
-    Queued calls must fail with the batch that met the outage, not be sent into the same
-    black hole after it and time out again. Each failed call, repeated once the network
-    heals, is stored once.
+    While 64 writers' batches hang in the black hole, 64 more callers arrive and queue
+    behind them. The queued calls must fail with the batch that met the outage, not be sent
+    into the same black hole after it and time out again. Each failed call, repeated once the
+    network heals, is stored once.
     """
     async with FaultProxy("127.0.0.1", standalone_server.port) as proxy:
         client = no_retry_client(proxy.url, socket_timeout=BLACK_HOLE_SOCKET_TIMEOUT_S)
-        writers = Writers(
-            client,
-            [f"hole-{i}" for i in range(WRITERS)],
-            session_options={"key_prefix": key_prefix},
-            stop_on_failure=True,
-        )
+
+        def writers_named(name: str) -> Writers:
+            return Writers(
+                client,
+                [f"{name}-{i}" for i in range(WRITERS)],
+                session_options={"key_prefix": key_prefix},
+                stop_on_failure=True,
+            )
+
+        writers, latecomers = writers_named("hole"), writers_named("late")
+        everyone = writers.all + latecomers.all
         try:
             writers.start()
             await writers.each_acknowledges(2, "before the black hole")
@@ -379,28 +396,29 @@ async def test_black_holed_server_fails_every_queued_call_within_the_socket_time
             shared = calls_in_shared_batches(client, before)
             proxy.black_hole()
             holed_at = time.monotonic()
+            await asyncio.sleep(BLACK_HOLE_SOCKET_TIMEOUT_S / 10)
+            latecomers.start()
             # Within any bound at all: a hang would stop the test here.
-            await asyncio.wait_for(asyncio.gather(*writers.tasks), 4 * BLACK_HOLE_SOCKET_TIMEOUT_S)
+            await asyncio.wait_for(
+                asyncio.gather(*writers.tasks, *latecomers.tasks), 4 * BLACK_HOLE_SOCKET_TIMEOUT_S
+            )
 
-            failed_within = [
-                writer.failed_at - holed_at for writer in writers.all if writer.failed_at
-            ]
-            assert len(failed_within) == WRITERS, "a call succeeded through the black hole"
+            failed_within = [w.failed_at - holed_at for w in everyone if w.failed_at]
+            assert len(failed_within) == len(everyone), "a call succeeded through the black hole"
             assert shared > WRITERS, "the calls before the black hole were not batched"
-            # One socket timeout, plus what 64 failures cost the event loop; a queued call
+            # One socket timeout, plus what 128 failures cost the event loop; a queued call
             # sent into the hole after the first batch failed would take a second timeout.
             assert max(failed_within) < BLACK_HOLE_SOCKET_TIMEOUT_S * 1.5, sorted(failed_within)
 
             proxy.heal()
-            await asyncio.wait_for(
-                asyncio.gather(*(writer.retry_failed() for writer in writers.all)), 10
-            )
-            for writer in writers.all:
+            await asyncio.wait_for(asyncio.gather(*(w.retry_failed() for w in everyone)), 10)
+            for writer in everyone:
                 assert stored_numbers(standalone_server, writer.session.key) == writer.acked
         finally:
             await writers.cancel()
+            await latecomers.cancel()
             proxy.heal()
-            for writer in writers.all:
+            for writer in everyone:
                 await writer.session.clear_session()
             await client.aclose()
 
