@@ -65,6 +65,8 @@ class Backend(ABC):
         concurrent_processes: Writers in separate processes may share one session.
         owner_listing_lag_s: How long an owner's listing may lag behind a write (an
             eventually consistent index); the tests poll that long before failing.
+        contending_writers: Writers, each with its own connection, that append to one
+            session at once in the contention test.
     """
 
     name: str
@@ -72,6 +74,7 @@ class Backend(ABC):
     ttl_resolution_s: float = 1.0
     concurrent_processes: bool = False
     owner_listing_lag_s: float = 0.0
+    contending_writers: int = 50
 
     @property
     @abstractmethod
@@ -162,6 +165,10 @@ class DynamoDBBackend(Backend):
     # Expiry is checked on every read against whole seconds of the client's clock.
     ttl_resolution_s = 1.0
     concurrent_processes = True
+    # Conditional writes retry on every lost race, so the work grows with the square of the
+    # writers: 20 make the same races in a fifth of the time (50 run in
+    # ``python -m benchmarks.dynamodb_contention``).
+    contending_writers = 20
     # The owner index is a global secondary index: eventually consistent on AWS (DynamoDB
     # Local updates it with the write).
     owner_listing_lag_s = 5.0
