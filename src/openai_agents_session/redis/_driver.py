@@ -255,6 +255,33 @@ async def _mapped_call(client: RedisClient, command: Awaitable[Any], *, key: str
         raise map_driver_error(exc) from exc
     except DRIVER_ERRORS as exc:
         raise map_driver_error(exc) from exc
+    except AttributeError as exc:
+        if not _connection_torn_away(exc):
+            raise
+        lost = redis.exceptions.ConnectionError(
+            "the connection was closed under this call by the client itself (a cluster "
+            "client re-reading the cluster's layout closes every connection)"
+        )
+        raise map_driver_error(lost) from exc
+
+
+def _connection_torn_away(exc: AttributeError) -> bool:
+    """Whether redis-py used a connection another task had just closed.
+
+    redis-py's cluster client closes every connection of every node when it re-reads the
+    cluster's layout (every few MOVED replies); a call that was connecting or sending on one
+    of them then fails inside redis-py with "'NoneType' object has no attribute ...". That is
+    a lost connection, as retryable as any other, not a bug of the caller's.
+    """
+    if getattr(exc, "obj", False) is not None:
+        return False
+    innermost = exc.__traceback__
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    if innermost is None:
+        return False
+    path = innermost.tb_frame.f_code.co_filename.replace("\\", "/")
+    return path.endswith("redis/asyncio/connection.py")
 
 
 async def _wrong_type_error(client: RedisClient, key: str) -> WrongKeyTypeError:
