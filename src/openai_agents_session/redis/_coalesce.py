@@ -3,7 +3,7 @@
 A service serving many conversations at once calls its client from many coroutines. Each
 call costs the client far more CPU (packing, a connection from the pool, parsing, the event
 loop's wake-ups) than the server spends on it, so under concurrency the client, not Redis, is
-the limit. A `Coalescer` sends a call straight out while fewer than two requests of its
+the limit. A call goes straight out, sent by its caller, while fewer than two requests of its
 client are in flight and no batch is being sent, so a lone caller pays nothing. Any other call
 waits in a queue, and short-lived sender tasks send what is queued as non-transactional
 pipelines, one connection each, up to three batches at once; senders free to send share the
@@ -98,20 +98,26 @@ class Coalescer:
         """What was sent so far, as a snapshot."""
         return CoalescingStats(self._direct, self._batches.copy())
 
-    async def execute(self, client: RedisClient, *args: Any) -> Any:
-        """Run one command on ``client``; its reply in bytes, its errors as redis-py raises them.
+    def start_alone(self) -> bool:
+        """Count a call that goes straight out, or return False: it must join a batch.
 
-        Sent at once when nothing else is in flight, else in the next batch.
+        The caller sends a call counted here itself, and calls `end_alone` when it is done.
         """
         if self._in_flight < _DIRECT_BELOW and not self._senders:
             self._direct += 1
             self._in_flight += 1
-            try:
-                return await client.execute_command(*args, **_NEVER_DECODE)
-            finally:
-                self._in_flight -= 1
-        # A cancellation cancels the future: the sender then leaves the call out of a batch
-        # not yet sent, and discards its reply if it was.
+            return True
+        return False
+
+    def end_alone(self) -> None:
+        self._in_flight -= 1
+
+    async def queued(self, client: RedisClient, args: tuple[Any, ...]) -> Any:
+        """Run one command in the next batch; its reply in bytes, its error as redis-py raises it.
+
+        A cancellation cancels the call's future: the sender then leaves it out of a batch not
+        yet sent, and discards its reply if it was.
+        """
         return await self._enqueue(client, args)
 
     def _enqueue(self, client: RedisClient, args: tuple[Any, ...]) -> asyncio.Future[Any]:

@@ -266,12 +266,12 @@ class RedisSession:
         if limit == 0:
             return []
         start = 0 if limit is None else -limit
-        raw: list[bytes] = await self._call(self._command("LRANGE", self._key, start, -1))
+        raw: list[bytes] = await self._execute("LRANGE", self._key, start, -1)
         items = self._decode_valid(raw)
         if limit is not None and len(items) < limit and len(raw) == limit:
             # Corrupt payloads took places in the window: read the whole list once, so
             # ``limit`` counts valid items from one consistent snapshot.
-            everything: list[bytes] = await self._call(self._command("LRANGE", self._key, 0, -1))
+            everything: list[bytes] = await self._execute("LRANGE", self._key, 0, -1)
             items = self._decode_valid(everything)[-limit:]
         return items
 
@@ -495,7 +495,7 @@ class RedisSession:
     async def get_metadata(self) -> SessionMetadata:
         """Return the session's metadata: created_at, updated_at, title, owner and tags."""
         self._check_open()
-        fields = await self._call(self._command("HGETALL", self._meta_key))
+        fields = await self._execute("HGETALL", self._meta_key)
         return parse_metadata(_pairs(fields))
 
     async def set_metadata(
@@ -607,26 +607,33 @@ class RedisSession:
         if self._closed:
             raise SessionClosedError(f"session {self.session_id!r} was closed")
 
-    def _command(self, *args: bytes | str | int) -> Awaitable[Any]:
-        # Replies are always bytes, whatever decode_responses says: orjson reads bytes
-        # directly, and an element that is not UTF-8 must not break the whole reply.
-        if self._coalescer is not None:
-            return self._coalescer.execute(self._client, *args)
-        return self._client.execute_command(*args, **{NEVER_DECODE: True})
+    async def _execute(self, *args: bytes | str | int) -> Any:
+        """Send one command, alone or in a batch (see ``coalesce``); its reply in bytes.
+
+        Replies are always bytes, whatever decode_responses says: orjson reads bytes directly,
+        and an element that is not UTF-8 must not break the whole reply.
+        """
+        client, coalescer = self._client, self._coalescer
+        if coalescer is not None and not coalescer.start_alone():
+            return await driver_call(client, coalescer.queued(client, args), key=self._key)
+        try:
+            command = client.execute_command(*args, **{NEVER_DECODE: True})
+            return await driver_call(client, command, key=self._key)
+        finally:
+            if coalescer is not None:
+                coalescer.end_alone()
 
     async def _run_script(
         self, script: AsyncScript, keys: list[str], args: Sequence[bytes | str | int]
     ) -> Any:
-        """EVALSHA ``script``, loading it on NOSCRIPT; replies in bytes (see ``_command``).
+        """EVALSHA ``script``, loading it on NOSCRIPT; replies in bytes (see ``_execute``).
 
         Cheaper than calling the registered script, which checks for a pipeline and imports on
         every call: this is the path of every append.
         """
         for attempt in range(2):
             try:
-                return await self._call(
-                    self._command("EVALSHA", script.sha, len(keys), *keys, *args)
-                )
+                return await self._execute("EVALSHA", script.sha, len(keys), *keys, *args)
             except NoScriptError:
                 if attempt:
                     raise
