@@ -96,6 +96,10 @@ class RedisSession:
     Every key of a session is in one cluster slot, so the same code serves a plain client,
     a Sentinel-managed master and a ``RedisCluster``.
 
+    Sessions on one client share its work: a command that finds the client busy goes out in
+    one pipeline with the other sessions' commands (``coalesce``, see ``_coalesce``), still
+    one command per operation and each with its own outcome.
+
     A payload that is not a JSON object (written by something else) is skipped with a logged
     warning, never returned as a raw string: ``get_items(limit)`` still returns the last
     ``limit`` valid items, and ``pop_item()`` discards it and pops the next valid item.
