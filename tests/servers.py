@@ -535,6 +535,66 @@ class ClusterServers:
         return [node for node in self.nodes if _role(node) == "slave"]
 
 
+def slots_of(master: RedisServer) -> set[int]:
+    """The hash slots ``master`` serves, from CLUSTER SLOTS."""
+    with master.client() as conn:
+        ranges = conn.execute_command("CLUSTER", "SLOTS")
+    return {
+        slot
+        for low, high, primary, *_replicas in ranges
+        if int(primary[1]) == master.port
+        for slot in range(int(low), int(high) + 1)
+    }
+
+
+def node_id(node: RedisServer) -> str:
+    with node.client() as conn:
+        return str(conn.execute_command("CLUSTER", "MYID"))
+
+
+@dataclass
+class SlotMove:
+    """One slot moving from the master that serves it to another, step by step.
+
+    As a resharding tool moves it: IMPORTING/MIGRATING, MIGRATE of its keys, SETSLOT NODE.
+    """
+
+    cluster: ClusterServers
+    slot: int
+    source: RedisServer
+    target: RedisServer
+
+    @classmethod
+    def of(cls, cluster: ClusterServers, slot: int) -> SlotMove:
+        source = next(m for m in cluster.masters() if slot in slots_of(m))
+        target = next(m for m in cluster.masters() if m is not source)
+        return cls(cluster, slot, source, target)
+
+    def mark_migrating(self) -> None:
+        with self.source.client() as src, self.target.client() as dst:
+            dst.execute_command("CLUSTER", "SETSLOT", self.slot, "IMPORTING", node_id(self.source))
+            src.execute_command("CLUSTER", "SETSLOT", self.slot, "MIGRATING", node_id(self.target))
+
+    def move_keys(self, at_most: int | None = None, *, per_call: int = 1) -> None:
+        """MIGRATE the slot's keys to the target, ``per_call`` at a time, ``at_most`` in all."""
+        moved = 0
+        with self.source.client() as src:
+            while at_most is None or moved < at_most:
+                keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", self.slot, per_call)
+                if not keys:
+                    break
+                src.execute_command(
+                    "MIGRATE", "127.0.0.1", self.target.port, "", 0, 5000, "KEYS", *keys
+                )
+                moved += len(keys)
+
+    def hand_over(self) -> None:
+        target_id = node_id(self.target)
+        for node in self.cluster.masters():
+            with node.client() as conn:
+                conn.execute_command("CLUSTER", "SETSLOT", self.slot, "NODE", target_id)
+
+
 def _role(node: RedisServer) -> str | None:
     if not node.is_running():
         return None

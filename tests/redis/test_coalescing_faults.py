@@ -25,7 +25,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from servers import RedisServer, start_cluster, start_redis
+from servers import RedisServer, SlotMove, slots_of, start_cluster, start_redis
 
 from openai_agents_session import BackendUnavailableError, RedisSession
 from openai_agents_session.redis import coalescing_stats
@@ -213,22 +213,6 @@ def no_retry_client(url: str, *, socket_timeout: float) -> redis_asyncio.Redis:
 # -- cluster redirects ---------------------------------------------------------------------
 
 
-def slots_of(master: RedisServer) -> set[int]:
-    with master.client() as conn:
-        ranges = conn.execute_command("CLUSTER", "SLOTS")
-    return {
-        slot
-        for low, high, primary, *_replicas in ranges
-        if int(primary[1]) == master.port
-        for slot in range(int(low), int(high) + 1)
-    }
-
-
-def node_id(node: RedisServer) -> str:
-    with node.client() as conn:
-        return str(conn.execute_command("CLUSTER", "MYID"))
-
-
 def asking_calls(node: RedisServer) -> int:
     """How many ASKING commands ``node`` has served: each one followed an ASK redirect."""
     with node.client() as conn:
@@ -262,50 +246,29 @@ async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
     session_ids = [f"{{moving}}-{i}" for i in range(WRITERS * 3 // 4)]
     session_ids += [f"elsewhere-{i}" for i in range(WRITERS - len(session_ids))]
     writers = Writers(client, session_ids, session_options={"coalesce": coalesce}, check_reads=True)
-    slot = key_slot(writers.all[0].session.key.encode())
-    source = next(m for m in cluster.masters() if slot in slots_of(m))
-    target = next(m for m in cluster.masters() if m is not source)
-    source_id, target_id = node_id(source), node_id(target)
-
-    def mark_slot_migrating() -> None:
-        with source.client() as src, target.client() as dst:
-            dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
-            src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
-
-    def move_keys(at_most: int | None = None) -> None:
-        moved = 0
-        with source.client() as src:
-            while at_most is None or moved < at_most:
-                keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 10)
-                if not keys:
-                    break
-                src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
-                moved += len(keys)
-
-    def hand_slot_over() -> None:
-        for node in cluster.masters():
-            with node.client() as conn:
-                conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    move = SlotMove.of(cluster, key_slot(writers.all[0].session.key.encode()))
 
     try:
         writers.start()
         await writers.each_acknowledges(3, "before the migration")
         before = batches_so_far(client)
-        asked = asking_calls(target)
-        await asyncio.to_thread(mark_slot_migrating)
+        asked = asking_calls(move.target)
+        await asyncio.to_thread(move.mark_migrating)
         await writers.each_acknowledges(3, "while the slot was marked migrating")
-        await asyncio.to_thread(move_keys, WRITERS // 2)  # sessions split between two nodes
+        await asyncio.to_thread(
+            move.move_keys, WRITERS // 2, per_call=10
+        )  # sessions split between two nodes
         await writers.each_acknowledges(3, "while some keys had moved")
-        await asyncio.to_thread(move_keys)
+        await asyncio.to_thread(move.move_keys, per_call=10)
         await writers.each_acknowledges(3, "through ASK, every key moved, the slot not yet")
-        assert asking_calls(target) > asked, "no call followed an ASK redirect"
-        await asyncio.to_thread(hand_slot_over)
+        assert asking_calls(move.target) > asked, "no call followed an ASK redirect"
+        await asyncio.to_thread(move.hand_over)
         await writers.each_acknowledges(3, "after the migration (MOVED)")
         shared = calls_in_shared_batches(client, before)
         await writers.finish()
 
         assert shared > WRITERS or not coalesce, "the calls during the migration were not batched"
-        assert slot in slots_of(target)
+        assert move.slot in slots_of(move.target)
         for writer in writers.all:
             assert writer.acked == list(range(len(writer.acked)))
             assert numbers(await writer.stored()) == writer.acked

@@ -21,7 +21,15 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.crc import key_slot
-from servers import RedisServer, start_cluster, start_redis, start_sentinel, wait_until
+from servers import (
+    RedisServer,
+    SlotMove,
+    slots_of,
+    start_cluster,
+    start_redis,
+    start_sentinel,
+    wait_until,
+)
 
 from openai_agents_session import BackendUnavailableError, RedisSession, ReplicationError
 
@@ -231,18 +239,6 @@ async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
         servers.stop()
 
 
-def slots_of(master: RedisServer) -> set[int]:
-    """The hash slots ``master`` serves, from CLUSTER SLOTS."""
-    with master.client() as conn:
-        ranges = conn.execute_command("CLUSTER", "SLOTS")
-    return {
-        slot
-        for low, high, primary, *_replicas in ranges
-        if int(primary[1]) == master.port
-        for slot in range(int(low), int(high) + 1)
-    }
-
-
 async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_recover(
     tmp_path: Path,
 ) -> None:
@@ -289,11 +285,6 @@ async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_reco
         cluster.stop()
 
 
-def node_id(node: RedisServer) -> str:
-    with node.client() as conn:
-        return str(conn.execute_command("CLUSTER", "MYID"))
-
-
 # How many more items every writer must have acknowledged before a migration step goes on.
 WRITES_PER_STEP = 5
 # A step whose precondition does not hold by then is a failure of the client, not slowness.
@@ -330,10 +321,7 @@ async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) ->
     cluster = start_cluster(tmp_path / "cluster", replicas_per_master=0)
     client = RedisCluster.from_url(cluster.url, socket_timeout=2)
     sessions = [RedisSession(f"{{moving}}-{i}", client, ttl=600) for i in range(4)]
-    slot = key_slot(sessions[0].key.encode())
-    source = next(m for m in cluster.masters() if slot in slots_of(m))
-    target = next(m for m in cluster.masters() if m is not source)
-    source_id, target_id = node_id(source), node_id(target)
+    move = SlotMove.of(cluster, key_slot(sessions[0].key.encode()))
     acked: list[list[int]] = [[] for _ in sessions]
     stop = asyncio.Event()
     writers: list[asyncio.Task[None]] = []
@@ -354,52 +342,34 @@ async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) ->
             f"not every writer had {WRITES_PER_STEP} more items acknowledged {when}",
         )
 
-    def mark_slot_migrating() -> None:
-        with source.client() as src, target.client() as dst:
-            dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
-            src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
-
-    def move_keys(at_most: int | None = None) -> None:
-        moved = 0
-        with source.client() as src:
-            while at_most is None or moved < at_most:
-                keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1)
-                if not keys:
-                    break
-                src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
-                moved += len(keys)
-
-    def hand_slot_over() -> None:
-        for node in cluster.masters():
-            with node.client() as conn:
-                conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
-
     try:
         for session in sessions:
             await session.add_items([{"n": -1}])
-        with source.client() as conn:
+        with move.source.client() as conn:
             # Each session has its list and its companion there: moving one key splits one.
-            assert conn.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 2 * len(sessions)
+            assert conn.execute_command("CLUSTER", "COUNTKEYSINSLOT", move.slot) == 2 * len(
+                sessions
+            )
         writers.extend(
             asyncio.create_task(write_until(session, stop, acked[i]))
             for i, session in enumerate(sessions)
         )
         await every_writer_acknowledges_more("before the migration")
-        await asyncio.to_thread(mark_slot_migrating)
+        await asyncio.to_thread(move.mark_migrating)
         await every_writer_acknowledges_more("while the slot was marked migrating")
-        refused = error_count([source, target], "TRYAGAIN")
-        await asyncio.to_thread(move_keys, 1)
+        refused = error_count([move.source, move.target], "TRYAGAIN")
+        await asyncio.to_thread(move.move_keys, 1)
         await until(
-            lambda: error_count([source, target], "TRYAGAIN") > refused,
+            lambda: error_count([move.source, move.target], "TRYAGAIN") > refused,
             "no append met the split session (TRYAGAIN)",
         )
-        await asyncio.to_thread(move_keys)
+        await asyncio.to_thread(move.move_keys)
         await every_writer_acknowledges_more("through ASK, every key moved, the slot not yet")
-        await asyncio.to_thread(hand_slot_over)
+        await asyncio.to_thread(move.hand_over)
         await every_writer_acknowledges_more("after the migration")
         stop.set()
         await asyncio.gather(*writers)
-        assert slot in slots_of(target)
+        assert move.slot in slots_of(move.target)
         for session, done in zip(sessions, acked, strict=True):
             assert done == list(range(len(done)))
             assert numbers(await session.get_items()) == [-1, *done]
