@@ -25,6 +25,7 @@ from servers import (
     ClusterServers,
     RedisServer,
     SentinelServers,
+    ServersOfOneTest,
     TlsFiles,
     make_tls_files,
     server_version,
@@ -63,6 +64,14 @@ def _record(name: str, server: RedisServer) -> None:
 @pytest.fixture(scope="session")
 def servers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture
+def own_servers(tmp_path: Path) -> Iterator[ServersOfOneTest]:
+    """Servers a test starts for itself (a restart, a failover), stopped when it ends."""
+    servers = ServersOfOneTest(tmp_path)
+    yield servers
+    servers.stop_all()
 
 
 @pytest.fixture(scope="session")

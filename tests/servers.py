@@ -803,3 +803,38 @@ def start_sentinel(workdir: Path, *, service_name: str = "mymaster") -> Sentinel
         _stop_all(started)
         raise
     return servers
+
+
+class ServersOfOneTest:
+    """The servers one test starts for itself, each in its own directory, all stopped at its end.
+
+    A test's own clean-up can fail part way (a client whose close times out); its servers must
+    still stop, or a later test meets their processes when Python reclaims them.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
+        self._started: list[RedisServer | ClusterServers | SentinelServers] = []
+
+    def redis(self, name: str, **options: Any) -> RedisServer:
+        """A standalone server in ``<workdir>/<name>``: ``start_redis``'s options."""
+        server = start_redis(self._workdir / name, **options)
+        self._started.append(server)
+        return server
+
+    def cluster(self, name: str, **options: Any) -> ClusterServers:
+        """A cluster in ``<workdir>/<name>``: ``start_cluster``'s options."""
+        cluster = start_cluster(self._workdir / name, **options)
+        self._started.append(cluster)
+        return cluster
+
+    def sentinel(self, name: str, **options: Any) -> SentinelServers:
+        """A master, a replica and three Sentinels in ``<workdir>/<name>``."""
+        servers = start_sentinel(self._workdir / name, **options)
+        self._started.append(servers)
+        return servers
+
+    def stop_all(self) -> None:
+        """Stop every server started, newest first; each stop is idempotent."""
+        while self._started:
+            self._started.pop().stop()

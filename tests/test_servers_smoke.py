@@ -13,6 +13,7 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 from servers import (
     RedisServer,
+    ServersOfOneTest,
     make_tls_files,
     make_untrusted_ca,
     server_version,
@@ -158,3 +159,12 @@ def test_sentinel_serves_the_master(tmp_path: Path) -> None:
     finally:
         servers.stop()
     assert all(_gone(s.pid) for s in [servers.master, servers.replica, *servers.sentinels])
+
+
+def test_servers_of_one_test_stops_every_server_it_started(tmp_path: Path) -> None:
+    servers = ServersOfOneTest(tmp_path)
+    first, second = servers.redis("first"), servers.redis("second", appendonly=True)
+    assert first.is_running() and second.is_running()
+    second.stop()  # a test may stop one itself
+    servers.stop_all()
+    assert _gone(first.pid) and _gone(second.pid)

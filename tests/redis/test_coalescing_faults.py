@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -25,7 +24,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from servers import RedisServer, SlotMove, slots_of, start_cluster, start_redis
+from servers import RedisServer, ServersOfOneTest, SlotMove, slots_of
 
 from openai_agents_session import BackendUnavailableError, RedisSession
 from openai_agents_session.redis import coalescing_stats
@@ -231,7 +230,7 @@ def asking_calls(node: RedisServer) -> int:
     ],
 )
 async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
-    tmp_path: Path, coalesce: bool, client_options: dict[str, Any]
+    own_servers: ServersOfOneTest, coalesce: bool, client_options: dict[str, Any]
 ) -> None:
     """A slot moves (ASK, TRYAGAIN, then MOVED) under shared batches: every item once, in order.
 
@@ -239,7 +238,7 @@ async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
     holds calls for the moving slot and for other nodes. Each writer reads its newest item
     back after every append.
     """
-    cluster = start_cluster(tmp_path / "cluster", replicas_per_master=0)
+    cluster = own_servers.cluster("cluster", replicas_per_master=0)
     client = RedisCluster.from_url(
         cluster.url, socket_timeout=2, socket_connect_timeout=1, **client_options
     )
@@ -275,7 +274,6 @@ async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
     finally:
         await writers.cancel()
         await client.aclose()
-        cluster.stop()
 
 
 # -- restarts and black holes ----------------------------------------------------------------
@@ -294,7 +292,7 @@ RESTART_SOCKET_TIMEOUT_S = 1.0
 )
 @pytest.mark.timeout(60)
 async def test_restart_with_calls_queued_fails_them_promptly_and_retries_store_once(
-    tmp_path: Path, how: str, config: list[str]
+    own_servers: ServersOfOneTest, how: str, config: list[str]
 ) -> None:
     """Restarted under 64 writers on one client: calls fail promptly or succeed; no doubles.
 
@@ -302,7 +300,7 @@ async def test_restart_with_calls_queued_fails_them_promptly_and_retries_store_o
     NOSCRIPT and reloads the script for itself, while the reads in the same batches, one
     reader per session, get their items.
     """
-    server = start_redis(tmp_path / "aof", appendonly=True, extra_config=config)
+    server = own_servers.redis("aof", appendonly=True, extra_config=config)
     client = no_retry_client(server.url, socket_timeout=RESTART_SOCKET_TIMEOUT_S)
     writers = Writers(client, [f"writer-{i}" for i in range(WRITERS)])
 
@@ -331,7 +329,6 @@ async def test_restart_with_calls_queued_fails_them_promptly_and_retries_store_o
     finally:
         await writers.cancel()
         await client.aclose()
-        server.stop()
 
 
 BLACK_HOLE_SOCKET_TIMEOUT_S = 1.0

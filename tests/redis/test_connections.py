@@ -6,7 +6,6 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import redis.asyncio as redis_asyncio
 import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from servers import ClusterServers, RedisServer, TlsFiles, make_untrusted_ca, start_redis
+from servers import ClusterServers, RedisServer, ServersOfOneTest, TlsFiles, make_untrusted_ca
 
 from openai_agents_session import (
     BackendError,
@@ -204,10 +203,10 @@ async def test_silent_server_raises_timeout_error_promptly(
 
 
 async def test_server_killed_mid_session_raises_then_recovers(
-    tmp_path: Path, key_prefix: str
+    own_servers: ServersOfOneTest, key_prefix: str
 ) -> None:
     """Killing the server makes the next call raise promptly; after a restart it works again."""
-    server = start_redis(tmp_path / "victim", appendonly=True)
+    server = own_servers.redis("victim", appendonly=True)
     client = redis_asyncio.from_url(
         server.url,
         socket_timeout=TIMEOUT_S,
@@ -226,4 +225,3 @@ async def test_server_killed_mid_session_raises_then_recovers(
         assert await session.get_items() == [ITEM]
     finally:
         await client.aclose()
-        server.stop()

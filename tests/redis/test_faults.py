@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +20,7 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.crc import key_slot
-from servers import (
-    RedisServer,
-    SlotMove,
-    slots_of,
-    start_cluster,
-    start_redis,
-    start_sentinel,
-    wait_until,
-)
+from servers import RedisServer, ServersOfOneTest, SlotMove, slots_of, wait_until
 
 from openai_agents_session import BackendUnavailableError, RedisSession, ReplicationError
 
@@ -69,9 +60,11 @@ def numbers(items: list[Any]) -> list[int]:
     return [item["n"] for item in items]
 
 
-async def test_restart_during_writes_loses_and_doubles_nothing(tmp_path: Path) -> None:
+async def test_restart_during_writes_loses_and_doubles_nothing(
+    own_servers: ServersOfOneTest,
+) -> None:
     """Server restarted (AOF on) mid-stream: the same session goes on; every item once."""
-    server = start_redis(tmp_path / "aof", appendonly=True)
+    server = own_servers.redis("aof", appendonly=True)
     client = production_client(server.url)
     session = RedisSession("restart", client, ttl=600)
     acked: list[int] = []
@@ -86,12 +79,13 @@ async def test_restart_during_writes_loses_and_doubles_nothing(tmp_path: Path) -
         assert recovered_within < 10
     finally:
         await client.aclose()
-        server.stop()
 
 
-async def test_restart_between_operations_keeps_every_acknowledged_item(tmp_path: Path) -> None:
+async def test_restart_between_operations_keeps_every_acknowledged_item(
+    own_servers: ServersOfOneTest,
+) -> None:
     """Stopped and started again between calls: the next call succeeds, the data is there."""
-    server = start_redis(tmp_path / "aof", appendonly=True)
+    server = own_servers.redis("aof", appendonly=True)
     client = production_client(server.url)
     session = RedisSession("between", client, ttl=600)
     try:
@@ -102,7 +96,6 @@ async def test_restart_between_operations_keeps_every_acknowledged_item(tmp_path
         assert await session.pop_item() == ITEM
     finally:
         await client.aclose()
-        server.stop()
 
 
 @pytest.fixture
@@ -167,12 +160,10 @@ async def add_until_replicated(session: RedisSession, items: list[Any]) -> None:
             await asyncio.sleep(0.1)
 
 
-async def test_wait_replicas_raises_when_the_replica_is_down(tmp_path: Path) -> None:
+async def test_wait_replicas_raises_when_the_replica_is_down(own_servers: ServersOfOneTest) -> None:
     """wait_replicas=1: fine with a live replica; ReplicationError when it is stopped."""
-    primary = start_redis(tmp_path / "primary")
-    replica = start_redis(
-        tmp_path / "replica", extra_config=[f"replicaof 127.0.0.1 {primary.port}"]
-    )
+    primary = own_servers.redis("primary")
+    replica = own_servers.redis("replica", extra_config=[f"replicaof 127.0.0.1 {primary.port}"])
     client = redis_asyncio.from_url(primary.url)
     session = RedisSession("durable", client, wait_replicas=1, wait_timeout_ms=300)
     try:
@@ -201,19 +192,17 @@ async def test_wait_replicas_raises_when_the_replica_is_down(tmp_path: Path) -> 
         assert len(await session.get_items()) == 2
     finally:
         await client.aclose()
-        replica.stop()
-        primary.stop()
 
 
 async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
-    tmp_path: Path,
+    own_servers: ServersOfOneTest,
 ) -> None:
     """Master killed: Sentinel promotes the replica; the same client writes again, nothing lost.
 
     redis-py asks Sentinel for the master when a command starts, not between its own retries
     of one command, so the application retries the call (its items are stored once).
     """
-    servers = start_sentinel(tmp_path / "sentinel")
+    servers = own_servers.sentinel("sentinel")
     sentinel = Sentinel(servers.sentinel_addresses, socket_timeout=0.5)  # type: ignore[no-untyped-call]
     client = sentinel.master_for(
         servers.service_name,
@@ -236,18 +225,17 @@ async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
         assert recovery_s < 15
     finally:
         await client.aclose()
-        servers.stop()
 
 
 async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_recover(
-    tmp_path: Path,
+    own_servers: ServersOfOneTest,
 ) -> None:
     """Kill one master: sessions elsewhere read on; writes to its slots succeed after promotion.
 
     Reads elsewhere go on only because the cluster does not require full coverage: the
     production guide recommends ``cluster-require-full-coverage no`` for this reason.
     """
-    cluster = start_cluster(tmp_path / "cluster", extra_config=["cluster-require-full-coverage no"])
+    cluster = own_servers.cluster("cluster", extra_config=["cluster-require-full-coverage no"])
     client = RedisCluster.from_url(
         cluster.url,
         socket_timeout=0.5,
@@ -282,7 +270,6 @@ async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_reco
             assert len(await session.get_items()) in (1, 2)  # async replication may lose one
     finally:
         await client.aclose()
-        cluster.stop()
 
 
 # How many more items every writer must have acknowledged before a migration step goes on.
@@ -310,7 +297,9 @@ def error_count(nodes: list[RedisServer], code: str) -> int:
     return total
 
 
-async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) -> None:
+async def test_slot_migration_while_writers_run_loses_nothing(
+    own_servers: ServersOfOneTest,
+) -> None:
     """Resharding a slot (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE) under load loses no item.
 
     The sessions share one hash tag, so they all live in the migrated slot; the client follows
@@ -318,7 +307,7 @@ async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) ->
     Each step of the migration waits until the writers have been through the previous one, so
     the writes overlap every state of the slot however fast or slow the machine is.
     """
-    cluster = start_cluster(tmp_path / "cluster", replicas_per_master=0)
+    cluster = own_servers.cluster("cluster", replicas_per_master=0)
     client = RedisCluster.from_url(cluster.url, socket_timeout=2)
     sessions = [RedisSession(f"{{moving}}-{i}", client, ttl=600) for i in range(4)]
     move = SlotMove.of(cluster, key_slot(sessions[0].key.encode()))
@@ -379,4 +368,3 @@ async def test_slot_migration_while_writers_run_loses_nothing(tmp_path: Path) ->
             writer.cancel()
         await asyncio.gather(*writers, return_exceptions=True)
         await client.aclose()
-        cluster.stop()

@@ -10,7 +10,6 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from contract.items import texts
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from servers import ClusterServers, RedisServer, TlsFiles, make_untrusted_ca, start_redis
+from servers import ClusterServers, RedisServer, ServersOfOneTest, TlsFiles, make_untrusted_ca
 
 from openai_agents_session import (
     BackendError,
@@ -268,20 +267,17 @@ async def test_ping_is_false_when_nothing_listens(implementation: str) -> None:
     assert time.monotonic() - started < 5
 
 
-async def test_ping_is_false_when_the_server_stopped(tmp_path: Path) -> None:
+async def test_ping_is_false_when_the_server_stopped(own_servers: ServersOfOneTest) -> None:
     """A server that answered, then stopped: True, then False, and True once it is back."""
-    server = start_redis(tmp_path / "stopping")
-    try:
-        async with RedisSession.from_url(
-            "stopping", url=server.url, socket_timeout=1, socket_connect_timeout=1
-        ) as session:
-            assert await session.ping() is True
-            server.stop()
-            assert await session.ping() is False
-            server.restart()
-            assert await session.ping() is True
-    finally:
+    server = own_servers.redis("stopping")
+    async with RedisSession.from_url(
+        "stopping", url=server.url, socket_timeout=1, socket_connect_timeout=1
+    ) as session:
+        assert await session.ping() is True
         server.stop()
+        assert await session.ping() is False
+        server.restart()
+        assert await session.ping() is True
 
 
 async def test_ping_is_false_when_the_server_is_silent() -> None:
