@@ -588,6 +588,21 @@ class SlotMove:
                 )
                 moved += len(keys)
 
+    def move_named_keys(self, keys: Sequence[str], *, per_call: int = 1) -> None:
+        """MIGRATE exactly ``keys`` to the target, ``per_call`` at a time, in the order given."""
+        with self.source.client() as src:
+            for start in range(0, len(keys), per_call):
+                src.execute_command(
+                    "MIGRATE",
+                    "127.0.0.1",
+                    self.target.port,
+                    "",
+                    0,
+                    5000,
+                    "KEYS",
+                    *keys[start : start + per_call],
+                )
+
     def hand_over(self) -> None:
         target_id = node_id(self.target)
         for node in self.cluster.masters():

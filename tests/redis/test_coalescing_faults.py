@@ -29,6 +29,7 @@ from servers import RedisServer, ServersOfOneTest, SlotMove, slots_of
 from openai_agents_session import BackendUnavailableError, RedisSession
 from openai_agents_session.redis import coalescing_stats
 from openai_agents_session.redis._driver import RedisClient
+from openai_agents_session.redis._keys import DEFAULT_KEY_PREFIX, meta_key, session_key
 
 # Enough coroutines on one client that most calls find two requests in flight and queue.
 WRITERS = 64
@@ -212,6 +213,11 @@ def no_retry_client(url: str, *, socket_timeout: float) -> redis_asyncio.Redis:
 # -- cluster redirects ---------------------------------------------------------------------
 
 
+def session_keys(session_id: str) -> tuple[str, str]:
+    """The two keys of a session with the default prefix: its list and its companion hash."""
+    return session_key(DEFAULT_KEY_PREFIX, session_id), meta_key(DEFAULT_KEY_PREFIX, session_id)
+
+
 def asking_calls(node: RedisServer) -> int:
     """How many ASKING commands ``node`` has served: each one followed an ASK redirect."""
     with node.client() as conn:
@@ -242,7 +248,8 @@ async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
     client = RedisCluster.from_url(
         cluster.url, socket_timeout=2, socket_connect_timeout=1, **client_options
     )
-    session_ids = [f"{{moving}}-{i}" for i in range(WRITERS * 3 // 4)]
+    moving = WRITERS * 3 // 4
+    session_ids = [f"{{moving}}-{i}" for i in range(moving)]
     session_ids += [f"elsewhere-{i}" for i in range(WRITERS - len(session_ids))]
     writers = Writers(client, session_ids, session_options={"coalesce": coalesce}, check_reads=True)
     move = SlotMove.of(cluster, key_slot(writers.all[0].session.key.encode()))
@@ -254,10 +261,15 @@ async def test_batches_through_a_slot_migration_store_every_item_once_in_order(
         asked = asking_calls(move.target)
         await asyncio.to_thread(move.mark_migrating)
         await writers.each_acknowledges(3, "while the slot was marked migrating")
+        # Half the moving sessions go, each with both its keys: the sessions are split between
+        # two nodes, none is split itself (its appends would meet TRYAGAIN until the end).
+        half = [writer.session.session_id for writer in writers.all[: moving // 2]]
         await asyncio.to_thread(
-            move.move_keys, WRITERS // 2, per_call=10
-        )  # sessions split between two nodes
-        await writers.each_acknowledges(3, "while some keys had moved")
+            move.move_named_keys,
+            [key for session_id in half for key in session_keys(session_id)],
+            per_call=10,
+        )
+        await writers.each_acknowledges(3, "while half the sessions had moved")
         await asyncio.to_thread(move.move_keys, per_call=10)
         await writers.each_acknowledges(3, "through ASK, every key moved, the slot not yet")
         assert asking_calls(move.target) > asked, "no call followed an ASK redirect"
