@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 import redis.asyncio as redis_asyncio
 import redis.exceptions
+from clients import make_client
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from servers import ClusterServers, RedisServer, ServersOfOneTest, TlsFiles, make_untrusted_ca
@@ -22,6 +25,7 @@ from openai_agents_session import (
     RedisSession,
     SessionClosedError,
 )
+from openai_agents_session.redis import RedisSessionStore, coalescing_stats
 
 ITEM = {"role": "user", "content": "hi"}
 TIMEOUT_S = 0.5
@@ -225,3 +229,52 @@ async def test_server_killed_mid_session_raises_then_recovers(
         assert await session.get_items() == [ITEM]
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("topology", ["standalone", "cluster", "sentinel"])
+async def test_a_client_its_user_closed_and_dropped_is_freed(
+    request: pytest.FixtureRequest, topology: str, key_prefix: str
+) -> None:
+    """Nothing the library keeps per client (scripts, batches, loops) keeps a client alive.
+
+    A service that opens a client per tenant, per job or per ``asyncio.run`` drops each one
+    when it is done; its pool and sockets must go with it, not pile up for the life of the
+    process.
+    """
+    client = make_client(request, topology)
+    store = RedisSessionStore(client, key_prefix=key_prefix)
+    sessions = [RedisSession(f"freed-{i}", client, key_prefix=key_prefix) for i in range(8)]
+    owned = RedisSession("freed-0", client, key_prefix=key_prefix, owner="ada")
+    # Every path that keeps something per client: scripts, the owner index, batches of calls
+    # sent together, the store's own scripts.
+    await owned.set_metadata(title="t")
+    await asyncio.gather(*(session.add_items([ITEM]) for session in sessions))
+    await asyncio.gather(*(session.get_items() for session in sessions))
+    await store.fork("freed-1", "freed-fork")
+    record = await store.export_session("freed-2")
+    assert record is not None
+    await store.import_session(record, replace=True)
+    assert await sessions[3].pop_item() == ITEM
+    assert coalescing_stats(client).coalesced > 0, "no call went through a batch"
+    await store.delete(*(session.session_id for session in sessions), "freed-fork")
+    await client.aclose()
+
+    freed = weakref.ref(client)
+    del client, store, sessions, owned
+    gc.collect()
+    assert freed() is None, [type(r).__name__ for r in gc.get_referrers(freed())]
+
+
+async def test_a_client_built_by_from_url_is_freed_with_its_closed_session(
+    standalone_server: RedisServer, key_prefix: str
+) -> None:
+    """The client a session owns goes when the closed session does, loop bookkeeping too."""
+    session = RedisSession.from_url("owned", url=standalone_server.url, key_prefix=key_prefix)
+    await asyncio.gather(*(session.add_items([ITEM]) for _ in range(8)))
+    await session.clear_session()
+    await session.close()
+
+    freed = weakref.ref(session._client)
+    del session
+    gc.collect()
+    assert freed() is None, [type(r).__name__ for r in gc.get_referrers(freed())]

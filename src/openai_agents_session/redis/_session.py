@@ -46,7 +46,7 @@ from ._driver import (
 from ._keys import DEFAULT_KEY_PREFIX, meta_key, owner_index_key, session_key, validate_prefix
 from ._loops import enter_running_loop
 from ._metadata import SessionMetadata, parse_metadata
-from ._scripts import scripts_for
+from ._scripts import SCRIPTS, LuaScript, run_script
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from agents import TResponseInputItem
     from agents.memory import SessionSettings
     from agents.memory.session import _CompactionSnapshot
-    from redis.commands.core import AsyncScript
     from typing_extensions import Self
 
 __all__ = ["RedisSession"]
@@ -164,7 +163,6 @@ class RedisSession:
         # The batch of the last add_items whose outcome is unknown (it failed after it may
         # have been sent): an identical next call is its retry and reuses its batch id.
         self._unconfirmed: tuple[list[bytes], str] | None = None
-        self._scripts = scripts_for(redis_client)
         if not isinstance(coalesce, bool):
             raise ConfigurationError(f"coalesce must be True or False, got {coalesce!r}")
         self._coalescer = coalescer_for(redis_client) if coalesce else None
@@ -349,7 +347,7 @@ class RedisSession:
         if type(self) is not RedisSession or limit < 1:
             return None
         self._check_open()
-        length, raw = await self._run_script(self._scripts.read_tail, [self._key], [limit])
+        length, raw = await self._run_script(SCRIPTS.read_tail, [self._key], [limit])
         payloads: list[bytes] = list(raw)
         try:
             items = [decode_item(payload) for payload in payloads]
@@ -368,7 +366,7 @@ class RedisSession:
                 *encode_items(output),
             ]
             keys = [self._key, self._meta_key]
-            return bool(await self._run_script(self._scripts.replace_suffix, keys, args))
+            return bool(await self._run_script(SCRIPTS.replace_suffix, keys, args))
 
         return _CompactionSnapshot(items, int(length) <= len(payloads), replace_suffix)
 
@@ -402,7 +400,7 @@ class RedisSession:
             if self._wait_replicas:
                 await self._write_and_wait(keys, args)
             else:
-                await self._run_script(self._scripts.write_items, keys, args)
+                await self._run_script(SCRIPTS.write_items, keys, args)
         except EventLoopError:
             raise  # refused before anything was sent: there is nothing to retry
         except BaseException:
@@ -418,9 +416,9 @@ class RedisSession:
 
     async def _write_and_wait(self, keys: list[str], args: list[bytes | str | int]) -> None:
         """Write, then WAIT for replicas, in one round trip (two on a cluster)."""
-        script = self._scripts.write_items
+        script = SCRIPTS.write_items
         if self._is_cluster:
-            await self._call(script(keys=keys, args=args))
+            await self._call(run_script(self._client, script, keys, args))
             cluster = cast("RedisCluster", self._client)
             node = cluster.get_node_from_key(self._key)
             acknowledged = await self._call(
@@ -438,7 +436,7 @@ class RedisSession:
                 written, acknowledged = await self._call(pipe.execute(raise_on_error=False))
                 if isinstance(written, NoScriptError) and attempt == 0:
                     # Nothing was applied: load the script and send both again.
-                    script.sha = await self._call(self._client.script_load(script.script))
+                    await self._call(self._client.script_load(script.source))
                     continue
                 if isinstance(written, Exception):
                     await self._call(raise_error(written))
@@ -463,7 +461,7 @@ class RedisSession:
             keys.append(self._index_key)
             args.append(self.session_id)
         while True:
-            raw: bytes | None = await self._run_script(self._scripts.pop_item, keys, args)
+            raw: bytes | None = await self._run_script(SCRIPTS.pop_item, keys, args)
             if raw is None:
                 return None
             try:
@@ -489,7 +487,7 @@ class RedisSession:
                 await self._call(self._client.zrem(self._index_key, self.session_id))
             else:
                 keys.append(self._index_key)
-        await self._call(self._scripts.clear_session(keys=keys, args=[self.session_id]))
+        await self._run_script(SCRIPTS.clear_session, keys, [self.session_id])
 
     @property
     def owner(self) -> str | None:
@@ -530,9 +528,7 @@ class RedisSession:
             if tags is not None and not all(isinstance(tag, str) for tag in tags):
                 raise ConfigurationError(f"tags must be a list of str or None, got {tags!r}")
             args += ["tags", orjson.dumps(list(tags)).decode() if tags else ""]
-        previous = await self._call(
-            self._scripts.set_metadata(keys=[self._meta_key, self._key], args=args)
-        )
+        previous = await self._run_script(SCRIPTS.set_metadata, [self._meta_key, self._key], args)
         if owner is ...:
             return
         if isinstance(previous, bytes):
@@ -559,10 +555,8 @@ class RedisSession:
         index_key = cast("str", self._index_key)
         score = "" if updated_at is None else repr(updated_at)
         try:
-            await self._call(
-                self._scripts.index_session(
-                    keys=[index_key], args=[self.session_id, self._ttl or 0, score]
-                )
+            await self._run_script(
+                SCRIPTS.index_session, [index_key], [self.session_id, self._ttl or 0, score]
             )
         except BackendUnavailableError as exc:
             logger.warning("owner index %r not updated for %r: %s", index_key, self._key, exc)
@@ -628,7 +622,7 @@ class RedisSession:
                 coalescer.end_alone()
 
     async def _run_script(
-        self, script: AsyncScript, keys: list[str], args: Sequence[bytes | str | int]
+        self, script: LuaScript, keys: list[str], args: Sequence[bytes | str | int]
     ) -> Any:
         """EVALSHA ``script``, loading it on NOSCRIPT; replies in bytes (see ``_execute``).
 
@@ -642,7 +636,7 @@ class RedisSession:
                 if attempt:
                     raise
                 # A restarted or failed-over server: nothing ran. Load the script, run it again.
-                script.sha = await self._call(self._client.script_load(script.script))
+                await self._call(self._client.script_load(script.source))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode_valid(self, raw: list[bytes]) -> list[TResponseInputItem]:

@@ -39,7 +39,7 @@ from ._keys import (
 )
 from ._metadata import metadata_fields, parse_metadata
 from ._scan import escape_glob, scan_keys
-from ._scripts import scripts_for
+from ._scripts import SCRIPTS, run_script
 from ._session import RedisSession, logger
 
 if TYPE_CHECKING:
@@ -248,8 +248,8 @@ class RedisSessionStore:
                 meta_key(self._key_prefix, source_id),
                 meta_key(self._key_prefix, new_id),
             ]
-            script = scripts_for(self._client).fork_session
-            reply = await self._call(script(keys=keys, args=["1" if replace else "0"]), target)
+            fork = run_script(self._client, SCRIPTS.fork_session, keys, ["1" if replace else "0"])
+            reply = await self._call(fork, target)
             copied, owner = int(reply[0]), reply[1]
             if copied > 0 and owner:
                 owner = owner.decode() if isinstance(owner, bytes) else str(owner)
@@ -403,8 +403,9 @@ class RedisSessionStore:
             fields = _without(_without(fields, "c"), "u")
         keys = [staging, target, meta_key(self._key_prefix, record.session_id)]
         args: list[str | int] = ["1" if replace else "0", record.ttl_seconds or 0, *fields]
-        script = scripts_for(self._client).publish_session
-        reply = await self._call(script(keys=keys, args=args), target)
+        reply = await self._call(
+            run_script(self._client, SCRIPTS.publish_session, keys, args), target
+        )
         written = int(reply[0])
         if written < 0 and fresh_timestamps:
             return -1
