@@ -205,7 +205,9 @@ def no_retry_client(url: str, *, socket_timeout: float) -> redis_asyncio.Redis:
     return redis_asyncio.from_url(
         url,
         socket_timeout=socket_timeout,
-        socket_connect_timeout=0.5,
+        # Loopback refuses a dead server's connections at once; redis-py also bounds closing
+        # a connection by this timeout, which a busy machine can take half a second to do.
+        socket_connect_timeout=2,
         retry=Retry(NoBackoff(), 0),
     )
 

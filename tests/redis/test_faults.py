@@ -207,7 +207,7 @@ async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
     client = sentinel.master_for(
         servers.service_name,
         socket_timeout=2.0,  # longer than WAIT's timeout
-        socket_connect_timeout=0.5,
+        socket_connect_timeout=2,  # also bounds closing a connection
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.2), 3),
     )
     # Acknowledged by the replica too, so the failover cannot lose them.
@@ -239,7 +239,7 @@ async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_reco
     client = RedisCluster.from_url(
         cluster.url,
         socket_timeout=0.5,
-        socket_connect_timeout=0.5,
+        socket_connect_timeout=2,  # also bounds closing a connection
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3),
     )
     try:
