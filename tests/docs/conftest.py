@@ -281,9 +281,11 @@ def _admin(node: RedisServer, database: int = 0) -> redis.Redis:
 
     Replies stay bytes: a key another test wrote may not be UTF-8.
     """
-    pool = node.client().connection_pool
-    kwargs = {**pool.connection_kwargs, "db": database, "decode_responses": False}
-    return redis.Redis(connection_pool=redis.ConnectionPool(pool.connection_class, **kwargs))
+    with node.client() as template:
+        pool = template.connection_pool
+        kwargs = {**pool.connection_kwargs, "db": database, "decode_responses": False}
+    # from_pool: the client owns the pool, so closing the client closes its connections.
+    return redis.Redis.from_pool(redis.ConnectionPool(pool.connection_class, **kwargs))
 
 
 def _databases(servers: DocsServers) -> list[tuple[RedisServer, int]]:

@@ -225,6 +225,8 @@ async def test_sentinel_failover_writes_succeed_again_and_keep_waited_items(
         assert recovery_s < 15
     finally:
         await client.aclose()
+        for sentinel_client in sentinel.sentinels:  # the clients that found the master
+            await sentinel_client.aclose()
 
 
 async def test_cluster_master_killed_other_slots_stay_readable_failed_slots_recover(
