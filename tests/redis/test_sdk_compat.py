@@ -24,7 +24,14 @@ from contract.items import texts
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from servers import ClusterServers, RedisServer, ServersOfOneTest, TlsFiles, make_untrusted_ca
+from servers import (
+    ClusterServers,
+    RedisServer,
+    ServersOfOneTest,
+    TlsFiles,
+    make_untrusted_ca,
+    slots_of,
+)
 
 from openai_agents_session import (
     BackendError,
@@ -211,24 +218,13 @@ async def test_sync_cluster_client_is_refused(cluster_servers: ClusterServers) -
 # A cluster node behind a plain client.
 
 
-def _slots_served_by(node: RedisServer) -> set[int]:
-    with node.client() as conn:
-        ranges = conn.execute_command("CLUSTER", "SLOTS")
-    return {
-        slot
-        for low, high, primary, *_replicas in ranges
-        if int(primary[1]) == node.port
-        for slot in range(int(low), int(high) + 1)
-    }
-
-
 @pytest.mark.parametrize("operation", ["get_items", "add_items", "pop_item", "clear_session"])
 async def test_plain_client_on_a_cluster_node_is_told_to_use_cluster_mode(
     cluster_servers: ClusterServers, key_prefix: str, operation: str
 ) -> None:
     """MOVED from a cluster node to a plain client: the message names cluster=True."""
     node = cluster_servers.masters()[0]
-    served = _slots_served_by(node)
+    served = slots_of(node)
     session_id = next(
         f"user-{n}"
         for n in range(1000)
